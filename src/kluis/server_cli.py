@@ -1,0 +1,128 @@
+"""Server subcommands of `kluis`: demo, serve, worker, manage and the periodic jobs.
+
+Django is imported only when one of these runs, so the camera software does not need it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kluis.conf.settings")
+    import django
+
+    django.setup()
+
+
+def run_manage(argv: list[str]) -> int:
+    """`kluis manage ARGS`: Django's manage.py, with Kluis settings."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kluis.conf.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["kluis manage", *argv])
+    return 0
+
+
+def _call(*args, **options) -> None:
+    from django.core.management import call_command
+
+    call_command(*args, **options)
+
+
+def serve(args) -> int:
+    """Serve the web app and API with waitress (a production-grade pure-Python WSGI server)."""
+    _setup_django()
+    from django.conf import settings
+    from waitress import serve as waitress_serve
+
+    from kluis.conf.wsgi import application
+
+    if not settings.DEBUG:
+        _call("collectstatic", interactive=False, verbosity=0)
+    print(f"Kluis serves on http://{args.host}:{args.port}/", flush=True)
+    waitress_serve(
+        application,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        ident="kluis",
+        channel_timeout=300,
+    )
+    return 0
+
+
+def worker(args) -> int:
+    """Run background tasks (django-tasks database backend) until stopped."""
+    _setup_django()
+    _call("db_worker", queue_name="*", interval=args.interval, batch=args.batch)
+    return 0
+
+
+def demo(args) -> int:
+    """Set up the demo on the embedded defaults and run server and worker together."""
+    _setup_django()
+    _call("migrate", interactive=False, verbosity=0)
+    _call("load_policy_presets", verbosity=0)
+    _call("load_demo")
+    if args.no_serve:
+        return 0
+    env = os.environ.copy()
+    children = [
+        subprocess.Popen([sys.executable, "-m", "kluis.cli", "worker"], env=env),
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kluis.cli",
+                "serve",
+                "--host",
+                args.host,
+                "--port",
+                str(args.port),
+            ],
+            env=env,
+        ),
+    ]
+
+    def stop(*_):
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for child in children:
+            child.wait(timeout=10)
+    return 0
+
+
+def add_server_commands(subparsers) -> None:
+    p = subparsers.add_parser("demo", help="set up demo data and run server + worker")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-serve", action="store_true", help="only set up the demo data")
+    p.set_defaults(func=demo)
+
+    p = subparsers.add_parser("serve", help="serve the web app and API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--threads", type=int, default=8)
+    p.set_defaults(func=serve)
+
+    p = subparsers.add_parser("worker", help="run background tasks")
+    p.add_argument("--interval", type=float, default=1.0)
+    p.add_argument("--batch", action="store_true", help="exit when the queue is empty")
+    p.set_defaults(func=worker)
+
+    subparsers.add_parser("manage", help="Django management commands (kluis manage help)")
