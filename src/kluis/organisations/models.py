@@ -322,6 +322,7 @@ class Membership(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
                 name="membership_dates_ordered",
+                violation_error_message=_("The end date lies before the start date."),
             )
         ]
 
@@ -373,9 +374,12 @@ class ReportingLine(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
                 name="reporting_line_dates_ordered",
+                violation_error_message=_("The end date lies before the start date."),
             ),
             models.CheckConstraint(
-                condition=~Q(officer=models.F("manager")), name="reporting_line_not_self"
+                condition=~Q(officer=models.F("manager")),
+                name="reporting_line_not_self",
+                violation_error_message=_("Nobody manages themselves."),
             ),
         ]
 
