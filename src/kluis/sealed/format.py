@@ -394,7 +394,10 @@ def read_manifest(
     f.seek(offset)
     kind, body_len = RECORD_HEAD.unpack(read_exact(f, RECORD_HEAD.size, "manifest"))
     if kind != REC_MANIFEST or body_len != record_len - RECORD_HEAD.size - SIG_LEN:
-        raise TamperedError("The manifest record is malformed: the file is damaged.")
+        raise TamperedError(
+            "The manifest is not where the footer says it is: bytes were appended, removed or "
+            "changed."
+        )
     raw = read_exact(f, body_len, "manifest")
     signature = read_exact(f, SIG_LEN, "manifest signature")
     try:
@@ -417,6 +420,24 @@ def read_manifest(
         metadata=obj["metadata"],
         offset=offset,
     )
+
+
+def check_no_whole_trailer(f: BinaryIO, pos: int, size: int) -> None:
+    """Refuse a file that holds a whole manifest and footer but no valid end marker.
+
+    Called after the last chunk of a file without a recognised footer. A power loss can cut the
+    manifest off, but it cannot write all of it and then spoil the end marker or add bytes after
+    it: that is a change (for example appended data), so it must not pass as merely incomplete.
+    """
+    if size - pos < RECORD_HEAD.size:
+        return
+    f.seek(pos)
+    kind, body_len = RECORD_HEAD.unpack(read_exact(f, RECORD_HEAD.size, "manifest"))
+    if kind == REC_MANIFEST and pos + RECORD_HEAD.size + body_len + SIG_LEN + FOOTER.size <= size:
+        raise TamperedError(
+            "The recording holds a whole manifest but its end marker is wrong or bytes were "
+            "appended after it: the file was changed."
+        )
 
 
 def complete_layout_matches(header: Header, manifest: ManifestRecord) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from . import hpke
@@ -30,6 +31,7 @@ from .format import (
     Manifest,
     ManifestRecord,
     check_camera,
+    check_no_whole_trailer,
     chunk_nonce,
     chunk_signature_message,
     complete_layout_matches,
@@ -200,6 +202,8 @@ def verify(
             raise TamperedError("The chunk records do not match the manifest: chunks were changed.")
         if running.digest() != rec.ciphertext_sha256:
             raise TamperedError("The ciphertext hash in the manifest does not match the chunks.")
+    if rec is None and saw_last:
+        check_no_whole_trailer(f, pos, size)
     discarded = 0 if rec is not None else size - pos
     if rec is None and reason is None:
         reason = (
@@ -317,9 +321,16 @@ class SealedReader:
     """
 
     def __init__(
-        self, f: BinaryIO, header: Header, rec: ManifestRecord | None, data_key: bytes, size: int
+        self,
+        f: BinaryIO,
+        header: Header,
+        rec: ManifestRecord | None,
+        data_key: bytes,
+        size: int,
+        camera_pk: Ed25519PublicKey,
     ) -> None:
         self._f = f
+        self._camera_pk = camera_pk
         self._h = header
         self._aead = AESGCM(derive_payload_key(data_key))
         self._rec = rec
@@ -361,6 +372,17 @@ class SealedReader:
                 break
             except TamperedError:
                 count, final, last_len = count - 1, False, 0
+        if final:
+            check_no_whole_trailer(
+                self._f,
+                h.data_offset
+                + (count - 1) * h.full_record_size
+                + RECORD_HEAD.size
+                + last_len
+                + TAG_LEN
+                + SIG_LEN,
+                size,
+            )
         plain = (count - 1) * c + last_len if final else count * c
         return count, plain, final
 
@@ -379,7 +401,9 @@ class SealedReader:
         """Number of readable chunks."""
         return self._count
 
-    def _decrypt(self, index: int, count: int, final: bool) -> bytes:
+    def _decrypt(self, index: int, count: int, final: bool, running: Any = None) -> bytes:
+        # With `running` (a SHA-256 of all ciphertext before this chunk) the camera's chunk
+        # signature is checked too; that needs the chunks in order, so only full reads do it.
         h = self._h
         c = h.chunk_size
         last = final and index == count - 1
@@ -394,6 +418,16 @@ class SealedReader:
             )
         view = memoryview(self._cbuf)[:body_len]
         read_exact_into(self._f, view, "chunk")
+        if running is not None:
+            running.update(view)
+            sig = read_exact(self._f, SIG_LEN, "chunk signature")
+            message = chunk_signature_message(h.sha256, index, last, running.copy().digest())
+            try:
+                self._camera_pk.verify(sig, message)
+            except InvalidSignature:
+                raise TamperedError(
+                    f"Chunk {index} does not carry a valid camera signature: the file was changed."
+                )
         try:
             return self._aead.decrypt(chunk_nonce(h.nonce_prefix, index, last), view, h.sha256)
         except InvalidTag:
@@ -431,16 +465,32 @@ class SealedReader:
         return b"".join(self.iter_range(start, end))
 
     def __iter__(self) -> Iterator[bytes]:
-        """Yield every chunk's plaintext in order; at the end check the camera's plaintext hash."""
-        digest = hashlib.sha256()
+        """Yield every chunk's plaintext in order, fully checked.
+
+        A full read checks each chunk's camera signature (as verify does) and, at the end, the
+        plaintext SHA-256 and ciphertext SHA-256 the camera signed, so an export or an ingest
+        check that reads everything needs no separate verify pass.
+        """
+        return self._iter_checked()
+
+    @_guard
+    def _read_checked(self, index: int, running: Any) -> bytes:
+        return self._decrypt(index, self._count, self._last_is_final, running)
+
+    def _iter_checked(self) -> Iterator[bytes]:
+        plain = hashlib.sha256()
+        running = hashlib.sha256()
         for index in range(self._count):
-            data = self.read_chunk(index)
-            digest.update(data)
+            data = self._read_checked(index, running)
+            plain.update(data)
             yield data
-        if self._rec is not None and digest.digest() != self._rec.plaintext_sha256:
-            raise TamperedError(
-                "The decrypted footage does not match the plaintext hash the camera signed."
-            )
+        if self._rec is not None:
+            if running.digest() != self._rec.ciphertext_sha256:
+                raise TamperedError("The ciphertext does not match the hash the camera signed.")
+            if plain.digest() != self._rec.plaintext_sha256:
+                raise TamperedError(
+                    "The decrypted footage does not match the plaintext hash the camera signed."
+                )
 
 
 @_guard
@@ -480,4 +530,4 @@ def open_sealed(
             "The chunks between header and manifest do not match the manifest's chunk count and "
             "size: chunks were added, removed or cut."
         )
-    return SealedReader(fileobj, header, rec, key, size)
+    return SealedReader(fileobj, header, rec, key, size, camera_pk)
