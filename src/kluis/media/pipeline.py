@@ -34,7 +34,13 @@ from kluis.media.tracking import Tracker
 # progress(done, total): total is an estimate from the container and may be off by a few frames.
 Progress = Callable[[int, int], None]
 
-FRAGMENTED_MP4 = {"movflags": "frag_keyframe+empty_moov+default_base_moof"}
+# A fragmented MP4 has no edit list to undo shifted timestamps, so nothing may shift them: the
+# muxer's negative-timestamp fix would move the video by the AAC priming delay (20 ms), and
+# B-frames (disabled below) by their reordering delay (80 ms), out of sync with the sound.
+FRAGMENTED_MP4 = {
+    "movflags": "frag_keyframe+empty_moov+default_base_moof",
+    "avoid_negative_ts": "disabled",
+}
 THUMBNAIL_HEIGHT = 96
 DETECT_LONG_SIDE = 640
 
@@ -272,6 +278,8 @@ def render(
             vout.time_base = vin.time_base
             # A keyframe (and so a fragment) every two seconds keeps the file streamable.
             vout.codec_context.gop_size = max(1, round(2 * float(fps)))
+            # No B-frames: see FRAGMENTED_MP4.
+            vout.codec_context.max_b_frames = 0
             vout.options = {"preset": preset, "crf": str(crf)}
             aout = resampler = None
             if ain is not None:

@@ -193,3 +193,27 @@ def covered(face: Box, boxes: list[Box], tolerance: float = 0.02) -> bool:
         if c > a and d > b:
             mask[b:d, a:c] = True
     return mask.size == 0 or 1.0 - mask.mean() <= tolerance
+
+
+def detail_correlation(original: np.ndarray, redacted: np.ndarray, box: Box) -> float:
+    """How much of a face's fine detail survives in the redacted picture, from 0 to 1.
+
+    Both crops are reduced to their detail (the picture minus a blur at a twelfth of the face
+    size: eyes, mouth, edges) and correlated. An unaltered face scores near 1 (only codec noise
+    differs); a blurred or pixelated face near 0, because the mosaic's block edges do not line up
+    with the face's features. The same measure judges Kluis and deface in the benchmark.
+    """
+    x1, y1, x2, y2 = (round(v) for v in box)
+    a = _gray(original[y1:y2, x1:x2])
+    b = _gray(redacted[y1:y2, x1:x2])
+    if a.size == 0:
+        return 0.0
+    sigma = max(1.0, max(a.shape) / 12)
+    da = a - cv2.GaussianBlur(a, (0, 0), sigma)
+    db = b - cv2.GaussianBlur(b, (0, 0), sigma)
+    denominator = float(np.sqrt((da * da).sum() * (db * db).sum()))
+    return float((da * db).sum() / denominator) if denominator > 0 else 0.0
+
+
+def _gray(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY).astype(np.float32)
