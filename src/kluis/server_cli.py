@@ -59,7 +59,7 @@ def serve(args) -> int:
 def worker(args) -> int:
     """Run background tasks (django-tasks database backend) until stopped."""
     _setup_django()
-    _call("db_worker", queue_name="*", interval=args.interval, batch=args.batch)
+    _call("db_worker", queue_name="*", interval=args.interval, batch=args.batch, reload=False)
     return 0
 
 

@@ -8,4 +8,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         for policy in load_presets():
-            self.stdout.write(f"{policy.preset_key:14} {policy.name}")
+            if options["verbosity"]:
+                self.stdout.write(f"{policy.preset_key:14} {policy.name}")
