@@ -1,0 +1,18 @@
+"""User-facing text is Dutch first, with English available."""
+
+import pytest
+from django.urls import reverse
+
+from kluis.organisations.models import Role
+from tests.factories import make_organisation, make_person
+
+
+@pytest.mark.django_db
+def test_admin_speaks_dutch_by_default_and_english_on_request(client):
+    org = make_organisation()
+    make_person(org, Role.FUNCTIONAL_ADMIN, "fa")
+    assert client.login(username="fa", password="correct horse battery")
+    url = reverse("admin:organisations_municipality_changelist")
+    assert "Gemeenten" in client.get(url).content.decode()
+    english = client.get(url, headers={"accept-language": "en"}).content.decode()
+    assert "Municipalities" in english and "Gemeenten" not in english
