@@ -15,7 +15,7 @@ from .errors import (
     WrongKeyError,
 )
 from .format import DEFAULT_CHUNK_SIZE, Manifest
-from .keys import KeyPair, generate_camera_keypair, generate_organisation_keypair
+from .keys import InvalidKeyError, KeyPair, generate_camera_keypair, generate_organisation_keypair
 from .reader import (
     SealedReader,
     VerifyResult,
@@ -30,6 +30,7 @@ from .writer import SealedWriter
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "InvalidKeyError",
     "KeyPair",
     "KeyRemovedError",
     "Manifest",

@@ -18,6 +18,10 @@ _RAW_PRIV = serialization.PrivateFormat.Raw
 _NO_ENC = serialization.NoEncryption()
 
 
+class InvalidKeyError(ValueError):
+    """A key argument has the wrong type or length: a programming error, not a file problem."""
+
+
 class KeyPair(NamedTuple):
     """A private and public key as raw 32-byte strings (unpacks as ``private, public``)."""
 
@@ -50,7 +54,7 @@ def _raw32(key: object, what: str) -> bytes:
     """Check that raw key material is exactly 32 bytes; a wrong length is a programming error."""
     raw = bytes(key)  # type: ignore[call-overload]
     if len(raw) != 32:
-        raise ValueError(f"{what} must be 32 raw bytes, got {len(raw)} bytes")
+        raise InvalidKeyError(f"{what} must be 32 raw bytes, got {len(raw)} bytes")
     return raw
 
 

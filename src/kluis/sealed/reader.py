@@ -43,7 +43,7 @@ from .format import (
     read_header,
     read_manifest,
 )
-from .keys import ed25519_public, fingerprint, public_bytes, x25519_private
+from .keys import InvalidKeyError, ed25519_public, fingerprint, public_bytes, x25519_private
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def _guard(func):  # type: ignore[no-untyped-def]
     def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
         try:
             return func(*args, **kwargs)
-        except (SealedFormatError, TypeError, OSError):
+        except (SealedFormatError, InvalidKeyError, TypeError, OSError):
             raise
         except (ValueError, OverflowError, InvalidTag, InvalidSignature, MemoryError) as exc:
             raise TamperedError(
