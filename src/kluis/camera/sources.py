@@ -10,6 +10,7 @@ step with the frames it has encoded, whatever the source.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections import deque
@@ -74,6 +75,12 @@ _GLYPH_ARRAYS = {
 }
 
 
+@functools.lru_cache(maxsize=256)
+def _scaled_glyph(ch: str, scale: int) -> np.ndarray:
+    glyph = _GLYPH_ARRAYS.get(ch, _GLYPH_ARRAYS[" "])
+    return np.kron(glyph, np.ones((scale, scale), dtype=bool))
+
+
 def draw_text(image: np.ndarray, text: str, x: int, y: int, scale: int) -> None:
     """Burn ``text`` (digits and ``:.-#``) into an RGB image, white on black, in place."""
     h, w = image.shape[:2]
@@ -81,8 +88,7 @@ def draw_text(image: np.ndarray, text: str, x: int, y: int, scale: int) -> None:
     x1, y1 = min(w, x + width), min(h, y + 7 * scale)
     image[y:y1, x:x1] = 0
     for i, ch in enumerate(text):
-        glyph = _GLYPH_ARRAYS.get(ch, _GLYPH_ARRAYS[" "])
-        big = np.kron(glyph, np.ones((scale, scale), dtype=bool))
+        big = _scaled_glyph(ch, scale)
         gx, gy = x + scale + i * 4 * scale, y + scale
         region = image[gy : gy + big.shape[0], gx : gx + big.shape[1]]
         region[big[: region.shape[0], : region.shape[1]]] = 255
