@@ -23,8 +23,10 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.
 fi
 stamp=.venv/.kluis-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+    # This machine's pip.conf names optional local mirrors; their "ignored" warnings are noise.
+    quiet() { "$@" 2> >(grep -v "^WARNING: Location" >&2); }
+    quiet .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+    quiet .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
     touch "$stamp"
 fi
 export PATH="$root/.venv/bin:$PATH"
