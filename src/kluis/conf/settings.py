@@ -84,6 +84,10 @@ INSTALLED_APPS = [
     "kluis.custody",
     "kluis.devices",
     "kluis.recordings",
+    "kluis.retention",
+    "kluis.reports",
+    "kluis.viewing",
+    "kluis.web",
 ]
 
 MIDDLEWARE = [
@@ -222,3 +226,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Ingest, key store and footage storage (issue 5; docs/ingest.md, docs/storage.md) --------
+# The master key wraps every key in the local key store: base64 of 32 random bytes, given
+# directly or as a file. Development and tests generate one in the data directory; production
+# refuses to start ingest without one (see kluis.devices.keystore).
+MASTER_KEY = env("MASTER_KEY")
+MASTER_KEY_FILE = env("MASTER_KEY_FILE")
+# Uploads are staged here (sealed ciphertext only) until verified; keep it on the same file
+# system as a file:// footage store so storing is a rename, not a copy.
+UPLOAD_DIR = Path(env("UPLOAD_DIR") or DATA_DIR / "incoming")
+UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(16 * 1024**3)))
+UPLOAD_PATCH_MAX_BYTES = int(env("UPLOAD_PATCH_MAX_BYTES", str(256 * 1024**2)))
+CAMERA_CLOCK_SKEW_SECONDS = int(env("CAMERA_CLOCK_SKEW_SECONDS", "300"))
+ENROLMENT_CODE_HOURS = int(env("ENROLMENT_CODE_HOURS", "72"))
+# S3: Object Lock mode for stored footage when the bucket has Object Lock enabled.
+S3_OBJECT_LOCK_MODE = env("S3_OBJECT_LOCK_MODE", "GOVERNANCE")
+S3_PART_SIZE = int(env("S3_PART_SIZE", str(64 * 1024**2)))

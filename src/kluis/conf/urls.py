@@ -18,4 +18,8 @@ urlpatterns = [
     path("api/v1/", include("kluis.recordings.api.urls")),
     path("api/v1/", include("kluis.custody.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("retention/", include("kluis.retention.urls")),
+    path("reports/", include("kluis.reports.urls")),
+    path("viewing/", include("kluis.viewing.urls")),
+    path("", include("kluis.web.urls")),
 ]

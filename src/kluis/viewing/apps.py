@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ViewingConfig(AppConfig):
+    name = "kluis.viewing"
+    label = "viewing"
+    verbose_name = _("Viewing sessions")
