@@ -1,10 +1,11 @@
 """Irreversible blurring of boxes in a decoded YUV 4:2:0 picture.
 
-A light Gaussian blur can be inverted (deconvolution) and mild pixelation can be reversed by
-super-resolution; what cannot be recovered is information that is not there. Each box is replaced
-by a coarse mosaic of a few blocks across, each block the mean colour of its area plus random
-noise. The block grid is anchored to the box, which moves with the face, so the mosaic does not
-shimmer from frame to frame, and the noise hides the exact block means.
+A light Gaussian blur can be inverted (deconvolution) and a fine mosaic can be matched against
+known faces; what cannot be recovered is information that is not there. Each box is replaced by a
+very coarse mosaic (by default 3 blocks along its longer side, so a face becomes about six flat
+patches), each block the mean colour of its area plus a random offset. The block grid is anchored
+to the box, which moves with the face, so the mosaic does not shimmer; the offsets are drawn once
+per render (from `seed`) and per grid size, so they stay still too, yet hide the exact means.
 
 Working on the Y, U and V planes directly avoids two colour conversions per frame.
 """
@@ -12,6 +13,7 @@ Working on the Y, U and V planes directly avoids two colour conversions per fram
 from __future__ import annotations
 
 import math
+import secrets
 
 import cv2
 import numpy as np
@@ -22,9 +24,9 @@ from kluis.media.plan import Box
 def pixelate_yuv420(
     planes: tuple[np.ndarray, np.ndarray, np.ndarray],
     boxes: list[Box],
-    blocks: int = 6,
+    blocks: int = 3,
     noise: int = 12,
-    rng: np.random.Generator | None = None,
+    seed: int | None = None,
 ) -> None:
     """Replace every box in the Y, U and V planes (modified in place) by a noisy coarse mosaic.
 
@@ -33,7 +35,8 @@ def pixelate_yuv420(
     """
     y_plane, u_plane, v_plane = planes
     height, width = y_plane.shape
-    rng = rng or np.random.default_rng()
+    if seed is None:
+        seed = secrets.randbits(64)
     for x1, y1, x2, y2 in boxes:
         # Round outwards to even coordinates: never blur less than asked.
         bx1 = max(0, int(math.floor(x1)) & ~1)
@@ -45,7 +48,10 @@ def pixelate_yuv420(
             continue
         block = max(2.0, max(bw, bh) / max(1, blocks))
         nx, ny = max(1, round(bw / block)), max(1, round(bh / block))
-        jitter = rng.integers(-noise, noise + 1, size=(3, ny, nx)) if noise else None
+        jitter = None
+        if noise:
+            rng = np.random.default_rng((seed, nx, ny))
+            jitter = rng.integers(-noise, noise + 1, size=(3, ny, nx))
         if jitter is not None:
             jitter[1:] //= 3  # colour noise looks garish; brightness noise does the hiding
         for i, (plane, sub) in enumerate(((y_plane, 1), (u_plane, 2), (v_plane, 2))):

@@ -14,6 +14,7 @@ import contextlib
 import functools
 import hashlib
 import os
+import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -252,7 +253,7 @@ def render(
     started = time.perf_counter()
     output_path = Path(output_path)
     partial = output_path.with_name(output_path.name + ".part")
-    rng = np.random.default_rng()
+    seed = secrets.randbits(64)  # the mosaic's hidden offsets, new for every render
     with _open_input(input_path) as container:
         check_plan_fits(plan, container, input_path)
         vin = container.streams.video[0]
@@ -303,7 +304,7 @@ def render(
                         arr[h : h + h // 4].reshape(h // 2, w // 2),
                         arr[h + h // 4 :].reshape(h // 2, w // 2),
                     )
-                    pixelate_yuv420(planes, boxes, plan.settings.blocks, plan.settings.noise, rng)
+                    pixelate_yuv420(planes, boxes, plan.settings.blocks, plan.settings.noise, seed)
                     new = av.VideoFrame.from_ndarray(arr, format="yuv420p")
                     counts["blurred"] += 1
                     counts["boxes"] += len(boxes)

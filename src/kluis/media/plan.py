@@ -134,12 +134,13 @@ class SourceInfo:
 class RenderSettings:
     """How strongly to blur: the padding around a face and the coarseness of the blocks.
 
-    `blocks` is the number of mosaic blocks across the longer side of a padded face box; with
-    the default 6 a face spans about four blocks, too few to recognise or to recover.
+    `blocks` is the number of mosaic blocks along the longer side of a padded face box; with
+    the default 3 a face becomes about six flat patches: nothing left to recognise or recover
+    (with 5 or more, the hairline and face outline were still measurable, see docs/redaction.md).
     """
 
     padding: float = 0.25
-    blocks: int = 6
+    blocks: int = 3
     noise: int = 12
 
 
@@ -267,7 +268,7 @@ class RedactionPlan:
         st = obj.obj("settings", default={})
         settings = RenderSettings(
             padding=st.number("padding", default=0.25, minimum=0.0, maximum=2.0),
-            blocks=st.int("blocks", default=6, minimum=1, maximum=64),
+            blocks=st.int("blocks", default=3, minimum=1, maximum=64),
             noise=st.int("noise", default=12, minimum=0, maximum=128),
         )
         return cls(source, tracks, sorted(set(keep)), manual, audio, settings, version)

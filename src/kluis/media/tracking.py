@@ -17,6 +17,9 @@ from kluis.media.plan import Box, Keyframe, Track
 
 IOU_MATCH = 0.2
 DISTANCE_MATCH = 0.8  # centre distance, in units of the predicted face size
+# A track seen once has no speed yet, so its prediction is where it was: allow a fast face
+# (a person running past, 30 px a frame) to have moved up to 2.5 face sizes by the next sample.
+DISTANCE_MATCH_NEW = 2.5
 SIZE_RATIO = 2.0  # a face cannot grow or shrink more than this between two samples
 
 
@@ -59,11 +62,12 @@ class Tracker:
 
     def update(self, frame: int, detections: list[Detection]) -> list[tuple[int, Detection]]:
         """Add the detections of one sampled frame; returns (track id, detection) pairs."""
-        predictions = [t.predict(frame) for t in self._live]
         pairs = []
-        for ti, pred in enumerate(predictions):
+        for ti, track in enumerate(self._live):
+            pred = track.predict(frame)
+            limit = DISTANCE_MATCH if len(track.keyframes) > 1 else DISTANCE_MATCH_NEW
             for di, det in enumerate(detections):
-                score = _match(pred, det.box)
+                score = _match(pred, det.box, limit)
                 if score > 0:
                     pairs.append((score, ti, di))
         pairs.sort(reverse=True)
@@ -124,7 +128,7 @@ class Tracker:
         return sorted(tracks, key=lambda t: t.id)
 
 
-def _match(pred: Box, box: Box) -> float:
+def _match(pred: Box, box: Box, limit: float = DISTANCE_MATCH) -> float:
     """How well a detection fits a prediction: > 0 when it may be the same face."""
     overlap = iou(pred, box)
     if overlap >= IOU_MATCH:
@@ -138,7 +142,7 @@ def _match(pred: Box, box: Box) -> float:
     dx = (box[0] + box[2] - pred[0] - pred[2]) / 2
     dy = (box[1] + box[3] - pred[1] - pred[3]) / 2
     distance = (dx * dx + dy * dy) ** 0.5 / size
-    return 1.0 - distance / DISTANCE_MATCH if distance < DISTANCE_MATCH else 0.0
+    return 1.0 - distance / limit if distance < limit else 0.0
 
 
 def _round(box: Box) -> Box:
