@@ -79,8 +79,14 @@ class FragmentEncoder:
         self._audio_source = audio_source
         self._splitter = FragmentSplitter()
         self._sink = _MemorySink(self._splitter)
+        # avoid_negative_ts=disabled: otherwise the muxer shifts the timeline by the AAC
+        # priming delay and folds that shift into the first fragment's first frame, so a
+        # recording that starts with it would last 64 ms longer than its frames.
         self._container = av.open(
-            self._sink, mode="w", format="mp4", options={"movflags": MOVFLAGS}
+            self._sink,
+            mode="w",
+            format="mp4",
+            options={"movflags": MOVFLAGS, "avoid_negative_ts": "disabled"},
         )
         fps = settings.fps
         options = {"tune": "zerolatency", "crf": str(settings.crf), "preset": settings.preset}
@@ -102,6 +108,7 @@ class FragmentEncoder:
             )
             self._audio.bit_rate = settings.audio_bitrate
             self._audio.codec_context.time_base = fractions.Fraction(1, settings.sample_rate)
+            self._audio_skip: int | None = None
         self._origin: float | None = None
         self._last_pts = -1
         self._audio_samples = 0
@@ -148,6 +155,14 @@ class FragmentEncoder:
 
     def _encode_audio_until(self, seconds: float) -> None:
         sr = self.settings.sample_rate
+        if self._audio_skip is None:
+            # The muxer places the encoder's priming frame at time 0, so input sample i plays
+            # at i + priming. Dropping that many samples of the source once puts the sound
+            # back in step with the pictures.
+            if not self._audio.codec_context.is_open:
+                self._audio.codec_context.open()
+            self._audio_skip = self._audio.codec_context.initial_padding or AAC_FRAME
+            self._audio_source.read(self._audio_skip)
         target = round(seconds * sr)
         while self._audio_samples + AAC_FRAME <= target:
             samples = np.ascontiguousarray(self._audio_source.read(AAC_FRAME), dtype=np.float32)
@@ -166,11 +181,11 @@ class FragmentEncoder:
             self._tracks = read_tracks(self._splitter.init_segment)
             self._video_track = next(i for i, tr in self._tracks.items() if tr.handler == "vide")
         for frag in fragments:
-            frag.timeline = fragment_seconds(frag, self._tracks)
             frames = self.video_frames(frag)
             frag.start = self._frame_times[0] if self._frame_times else self._origin
             for _ in range(min(frames, len(self._frame_times))):
                 self._frame_times.popleft()
+            frag.timeline = fragment_seconds(frag, self._tracks)
         return fragments
 
     def video_frames(self, frag: Fragment) -> int:
