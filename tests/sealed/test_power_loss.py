@@ -100,3 +100,25 @@ def test_finalize_after_partial_writes_matches_reader():
     assert (
         b"".join(open_sealed(f, ORG.private_key, CAMERA.public_key)) == b"a" + b"b" * 15 + b"c" * 17
     )
+
+
+@pytest.mark.rule("CAM-3")
+def test_zero_filled_tail_after_a_crash_is_power_loss_not_tampering():
+    data = pattern(4 * C)
+    blob = seal_unfinished(data, chunk_size=C)
+    # The file system kept the size of three more chunks but not their data.
+    blob += bytes(3 * (5 + C + 16 + 64))
+    result = verify(io.BytesIO(blob), CAMERA.public_key)
+    assert not result.complete and result.chunk_count == 4
+    assert result.discarded_bytes == 3 * (5 + C + 16 + 64)
+    assert b"".join(open_sealed(io.BytesIO(blob), ORG.private_key, CAMERA.public_key)) == data
+
+
+@pytest.mark.rule("CAM-3")
+def test_opening_an_incomplete_recording_with_a_changed_middle_record_fails():
+    blob = bytearray(seal_unfinished(pattern(6 * C), chunk_size=C))
+    blob[-3 * (5 + C + 16 + 64)] = 0x58  # record type of the fourth of six chunks
+    with pytest.raises(TamperedError):
+        verify(io.BytesIO(bytes(blob)), CAMERA.public_key)
+    with pytest.raises(TamperedError):
+        open_sealed(io.BytesIO(bytes(blob)), ORG.private_key, CAMERA.public_key)

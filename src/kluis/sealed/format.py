@@ -422,6 +422,24 @@ def read_manifest(
     )
 
 
+def is_torn_tail(f: BinaryIO, pos: int, size: int, full_record_size: int) -> bool:
+    """Whether unauthenticated bytes from pos to the end can be what a power loss leaves.
+
+    A power loss tears only the record being written, so less than two records' worth of bytes;
+    some file systems also leave a longer run of zeros where unflushed data should be. Anything
+    else after a bad record means the file was changed.
+    """
+    if size - pos < 2 * full_record_size:
+        return True
+    f.seek(pos)
+    while True:
+        block = f.read(1024 * 1024)
+        if not block:
+            return True
+        if block.count(0) != len(block):
+            return False
+
+
 def check_no_whole_trailer(f: BinaryIO, pos: int, size: int) -> None:
     """Refuse a file that holds a whole manifest and footer but no valid end marker.
 

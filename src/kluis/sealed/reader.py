@@ -38,6 +38,7 @@ from .format import (
     derive_key_commitment,
     derive_payload_key,
     file_size,
+    is_torn_tail,
     read_exact,
     read_exact_into,
     read_header,
@@ -190,7 +191,7 @@ def verify(
                 f"Chunk {index} does not carry a valid camera signature: its bytes, its place or "
                 f"the chunks before it were changed."
             )
-        if remaining >= 2 * header.full_record_size:
+        if not is_torn_tail(f, pos, size, header.full_record_size):
             raise TamperedError(
                 f"Chunk {index} of this incomplete recording fails its camera signature while more "
                 f"chunks follow: the file was changed, not just cut off."
@@ -366,6 +367,11 @@ class SealedReader:
             if kind == REC_LAST and TAG_LEN <= body_len < c + TAG_LEN and last_fits:
                 count, final, last_len = count + 1, True, body_len - TAG_LEN
             break
+        if not final and not is_torn_tail(self._f, pos, size, h.full_record_size):
+            raise TamperedError(
+                f"Chunk {count} of this incomplete recording is malformed while more chunks "
+                "follow: the file was changed, not just cut off."
+            )
         while count:
             try:
                 self._decrypt(count - 1, count, final)
@@ -408,16 +414,24 @@ class SealedReader:
         c = h.chunk_size
         last = final and index == count - 1
         self._f.seek(h.data_offset + index * h.full_record_size)
-        head = read_exact(self._f, RECORD_HEAD.size, "chunk")
-        kind, body_len = RECORD_HEAD.unpack(head)
-        if kind != (REC_LAST if last else REC_CHUNK) or not (
-            TAG_LEN <= body_len < c + TAG_LEN if last else body_len == c + TAG_LEN
-        ):
+        if last:
+            head = read_exact(self._f, RECORD_HEAD.size, "chunk")
+            kind, body_len = RECORD_HEAD.unpack(head)
+            view = memoryview(self._cbuf)[RECORD_HEAD.size : RECORD_HEAD.size + body_len]
+            ok = kind == REC_LAST and TAG_LEN <= body_len < c + TAG_LEN
+            if ok:
+                read_exact_into(self._f, view, "chunk")
+        else:
+            # A full record's size is known: head and body in one read, no extra copy.
+            whole = memoryview(self._cbuf)
+            read_exact_into(self._f, whole, "chunk")
+            kind, body_len = RECORD_HEAD.unpack_from(whole)
+            view = whole[RECORD_HEAD.size :]
+            ok = kind == REC_CHUNK and body_len == c + TAG_LEN
+        if not ok:
             raise TamperedError(
                 f"Chunk {index} has the wrong record type or length: the file was changed."
             )
-        view = memoryview(self._cbuf)[:body_len]
-        read_exact_into(self._f, view, "chunk")
         if running is not None:
             running.update(view)
             sig = read_exact(self._f, SIG_LEN, "chunk signature")
