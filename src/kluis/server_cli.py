@@ -5,6 +5,7 @@ Django is imported only when one of these runs, so the camera software does not 
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
@@ -126,3 +127,8 @@ def add_server_commands(subparsers) -> None:
     p.set_defaults(func=worker)
 
     subparsers.add_parser("manage", help="Django management commands (kluis manage help)")
+
+    p = subparsers.add_parser("audit", help="verify, export or checkpoint the audit trail")
+    p.add_argument("subcommand", choices=["verify", "export", "checkpoint", "public-key"])
+    p.add_argument("options", nargs=argparse.REMAINDER, help="see kluis audit SUBCOMMAND -h")
+    p.set_defaults(func=lambda args: run_manage(["audit", args.subcommand, *args.options]))

@@ -6,3 +6,7 @@ class CustodyConfig(AppConfig):
     name = "kluis.custody"
     label = "custody"
     verbose_name = _("Audit trail")
+
+    def ready(self):
+        # Registers the custody permissions with the one permission helper.
+        from . import rules  # noqa: F401

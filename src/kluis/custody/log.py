@@ -1,16 +1,78 @@
 """The one way to write the audit trail.
 
 `record()` must run inside the transaction of the change it describes, so an entry never exists
-without its change and a failed change leaves no entry (AUD-1).
+without its change and a failed change leaves no entry (AUD-1). It locks the head of the
+organisation's chain (SELECT ... FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transactions already
+serialise writers), so concurrent writers get consecutive sequence numbers and each entry names
+the hash of the one before it (AUD-2). The lock is held until the action's transaction ends.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from kluis.core.clock import now
 
-from .models import AuditEntry
+from .models import AuditEntry, ChainHead, chain_key
+from .standalone_verify import (
+    GENESIS_HASH,
+    canonical_entry,
+    canonical_json,
+    entry_hash,
+    format_time,
+)
+
+logger = logging.getLogger(__name__)
+
+RECORDING_TYPE = "recordings.recording"
+
+
+def normalise_details(details: dict | None) -> str:
+    """`details` as canonical JSON; dates, UUIDs and decimals become strings first."""
+    if not details:
+        return "{}"
+    if not isinstance(details, dict):
+        raise TypeError("audit details are a dict")
+    plain = json.loads(json.dumps(details, cls=DjangoJSONEncoder, allow_nan=False))
+    return canonical_json(plain)
+
+
+def recording_of(object_type: str, object_id: str, details_json: str) -> str:
+    """The recording an entry is about, if any: its object, or details["recording_id"].
+
+    Read from the stored details, so verification derives exactly what the writer derived.
+    """
+    if object_type == RECORDING_TYPE:
+        return object_id
+    if '"recording_id"' in details_json:
+        value = json.loads(details_json).get("recording_id")
+        if value not in (None, ""):
+            return str(value)
+    return ""
+
+
+_LIMITS = {"action": 80, "purpose": 80, "object_type": 100, "object_id": 100}
+
+
+def _lock_head(key: str) -> ChainHead:
+    head = ChainHead.objects.select_for_update().filter(chain=key).first()
+    if head is None:
+        # First entry of this chain. Two first writers may race: one insert wins, the other
+        # waits for it and then finds the row.
+        ChainHead.objects.bulk_create(
+            [ChainHead(chain=key, sequence=0, entry_hash=GENESIS_HASH)], ignore_conflicts=True
+        )
+        head = ChainHead.objects.select_for_update().get(chain=key)
+    return head
+
+
+def _clip(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def record(
@@ -22,19 +84,75 @@ def record(
     purpose: str = "",
     details: dict | None = None,
     actor_label: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
 ) -> AuditEntry:
-    """Append one entry. `actor=None` is the system; `actor_label` names a camera or citizen."""
+    """Append one entry. `actor=None` is the system; `actor_label` names a camera or citizen.
+
+    `object_type`/`object_id` name the object when there is no model instance to pass as `obj`
+    (for example a recording by id). Details must be JSON: dicts, lists, strings, numbers,
+    booleans and null; dates, UUIDs and decimals are stored as strings.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit entries are written inside the action's transaction")
     label = actor_label or (str(actor.get_username()) if actor is not None else "system")
-    return AuditEntry.objects.create(
-        at=now(),
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    object_type = object_type or ""
+    object_id = "" if object_id is None else str(object_id)
+    details_json = normalise_details(details)
+    for name, value in (
+        ("action", action),
+        ("purpose", purpose),
+        ("object_type", object_type),
+        ("object_id", object_id),
+    ):
+        if len(value) > _LIMITS[name]:
+            raise ValueError(f"audit {name} is longer than {_LIMITS[name]} characters")
+    key = chain_key(organisation)
+
+    head = _lock_head(key)
+    # The time is read under the lock, so times never run backwards along a chain.
+    at = now()
+    fields = {
+        "sequence": head.sequence + 1,
+        "at": format_time(at),
+        "organisation": None if organisation is None else str(organisation.pk),
+        "actor": None if actor is None else str(actor.pk),
+        "actor_label": _clip(label, 200),
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "purpose": purpose,
+        "details_json": details_json,
+        "prev_hash": head.entry_hash,
+    }
+    own = entry_hash(canonical_entry(**fields))
+    entry = AuditEntry.objects.create(
+        chain=key,
+        sequence=fields["sequence"],
+        at=at,
         organisation=organisation,
         actor=actor,
-        actor_label=label,
+        actor_label=fields["actor_label"],
         action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
+        object_type=object_type,
+        object_id=object_id,
         purpose=purpose,
-        details=details or {},
+        details_json=details_json,
+        recording_id=recording_of(object_type, object_id, details_json),
+        prev_hash=head.entry_hash,
+        entry_hash=own,
     )
+    ChainHead.objects.filter(chain=key).update(sequence=entry.sequence, entry_hash=own)
+    every = getattr(settings, "AUDIT_CHECKPOINT_EVERY", 0)
+    if every and entry.sequence % every == 0:
+        transaction.on_commit(_enqueue_checkpoint, robust=True)
+    return entry
+
+
+def _enqueue_checkpoint() -> None:
+    from .tasks import make_checkpoints
+
+    make_checkpoints.enqueue()

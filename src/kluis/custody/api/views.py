@@ -1,0 +1,87 @@
+"""The audit trail's HTTP surface: the public key anyone may fetch, and custody reports."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.views.decorators.http import require_GET
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kluis.organisations.permissions import can, has_role, organisation_of
+
+from ..keys import signing_key
+from ..log import RECORDING_TYPE, record
+from ..report import custody_report, render_html, render_pdf
+
+
+class PublicKeyView(APIView):
+    """GET the Ed25519 public key that signs the audit checkpoints. Public: anyone may verify."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    def get(self, request):
+        key = signing_key()
+        return Response(
+            {
+                "algorithm": "Ed25519",
+                "key_id": key.key_id,
+                "public_key": key.public_b64,
+                "public_key_pem": key.public_pem,
+            }
+        )
+
+
+def _recording(recording_id):
+    """The recording, looked up lazily: the recordings app may not be installed."""
+    try:
+        model = apps.get_model("recordings", "Recording")
+    except LookupError:
+        raise Http404("recordings are not available")
+    try:
+        return model.objects.select_related("organisation").get(pk=recording_id)
+    except (model.DoesNotExist, ValidationError, ValueError):
+        raise Http404("no such recording")
+
+
+def _report(request, recording_id):
+    if not request.user.is_authenticated:
+        return None, redirect_to_login(request.get_full_path())
+    recording = _recording(recording_id)
+    organisation = organisation_of(recording)
+    if not can(request.user, "custody.view_report", recording):
+        if not has_role(request.user, organisation):
+            raise Http404("no such recording")  # another organisation's: not even its existence
+        raise PermissionDenied
+    with transaction.atomic():
+        # Printing the chain of custody is itself part of it (AUD-1).
+        record(
+            organisation=organisation,
+            actor=request.user,
+            action="custody.report_printed",
+            object_type=RECORDING_TYPE,
+            object_id=str(recording.pk),
+            details={"format": "pdf" if request.path.endswith(".pdf") else "html"},
+        )
+    return custody_report(recording.pk, organisation, recording=recording), None
+
+
+@require_GET
+def custody_report_html(request, recording_id):
+    report, response = _report(request, recording_id)
+    return response or HttpResponse(render_html(report))
+
+
+@require_GET
+def custody_report_pdf(request, recording_id):
+    report, response = _report(request, recording_id)
+    if response:
+        return response
+    out = HttpResponse(render_pdf(report), content_type="application/pdf")
+    out["Content-Disposition"] = f'inline; filename="custody-{report.recording_id}.pdf"'
+    return out

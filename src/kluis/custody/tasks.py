@@ -1,0 +1,13 @@
+"""Background work of the audit trail (django-tasks)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task(queue_name="default")
+def make_checkpoints() -> int:
+    """Sign every chain head that is not signed yet; returns how many checkpoints were made."""
+    from .checkpoints import checkpoint_all
+
+    return len(checkpoint_all())
