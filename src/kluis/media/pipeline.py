@@ -14,9 +14,11 @@ import contextlib
 import functools
 import hashlib
 import os
+import queue
 import secrets
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -71,6 +73,57 @@ def default_detect_size(width: int, height: int) -> tuple[int, int]:
     scale = DETECT_LONG_SIDE / max(width, height)
     w, h = max(32, round(width * scale)), max(32, round(height * scale))
     return (-(-w // 32) * 32, -(-h // 32) * 32)
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_DONE = object()
+
+
+def read_ahead[T](items: Iterator[T], depth: int = 8) -> Iterator[T]:
+    """Yield the items of an iterator that a background thread produces ahead of the consumer.
+
+    Decoding (FFmpeg) and detection (onnxruntime) both release the GIL, so on two cores they
+    overlap. An error in the reader is raised in the consumer; closing the returned generator
+    stops the reader before its container may be closed.
+    """
+    buffer: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                buffer.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the consumer, who raises it
+            put(_Failed(exc))
+
+    reader = threading.Thread(target=produce, name="kluis-media-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        reader.join()
 
 
 @functools.lru_cache(maxsize=4)
@@ -150,8 +203,9 @@ def analyse(
         best: dict[int, tuple[float, str]] = {}
         times: list[float] = []
 
-        def sample(index: int, frame: av.VideoFrame) -> None:
-            rgb = frame.to_ndarray(format="rgb24", width=in_w, height=in_h)
+        def sample(index: int, frame: av.VideoFrame, rgb: np.ndarray | None = None) -> None:
+            if rgb is None:
+                rgb = frame.to_ndarray(format="rgb24", width=in_w, height=in_h)
             assigned = tracker.update(index, detector.detect(rgb, (width, height)))
             full = None
             for track_id, det in assigned:
@@ -160,19 +214,28 @@ def analyse(
                         full = frame.to_ndarray(format="rgb24")
                     best[track_id] = (det.score, _thumbnail(full, det))
 
+        def decoded():
+            # Runs in a reader thread: decoding and shrinking overlap with detection.
+            for index, frame in enumerate(container.decode(stream)):
+                small = None
+                if index % detect_every == 0:
+                    small = frame.to_ndarray(format="rgb24", width=in_w, height=in_h)
+                yield index, frame, small
+
         index = -1
         last: av.VideoFrame | None = None
         try:
-            for index, frame in enumerate(container.decode(stream)):
-                t = frame.time
-                times.append(t - origin if t is not None else index / fps)
-                if index % detect_every == 0:
-                    sample(index, frame)
-                    last = None
-                else:
-                    last = frame
-                if progress:
-                    progress(index + 1, total)
+            with contextlib.closing(read_ahead(decoded())) as frames_in:
+                for index, frame, small in frames_in:
+                    t = frame.time
+                    times.append(t - origin if t is not None else index / fps)
+                    if small is not None:
+                        sample(index, frame, small)
+                        last = None
+                    else:
+                        last = frame
+                    if progress:
+                        progress(index + 1, total)
         except av.error.FFmpegError as exc:
             raise MediaError(f"cannot decode {input_path}: {exc}") from None
         if index < 0:
@@ -335,9 +398,16 @@ def render(
                     out.mux(aout.encode(f))
 
             streams = [vin] + ([ain] if ain is not None else [])
-            for packet in container.demux(streams):
-                for frame in packet.decode():
-                    if packet.stream is vin:
+
+            def decoded():
+                # Runs in a reader thread, so decoding overlaps with blurring and encoding.
+                for packet in container.demux(streams):
+                    for frame in packet.decode():
+                        yield packet.stream is vin, frame
+
+            with contextlib.closing(read_ahead(decoded())) as frames_in:
+                for is_video, frame in frames_in:
+                    if is_video:
                         video(frame)
                     else:
                         audio(frame)
