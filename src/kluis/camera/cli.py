@@ -73,6 +73,7 @@ def cmd_run(args) -> int:
         preset=args.preset,
         crf=args.crf,
         threads=args.threads,
+        max_bitrate=args.max_bitrate,
         sample_rate=args.sample_rate,
         channels=1,
     )
@@ -238,6 +239,9 @@ def _fill(camera: argparse.ArgumentParser) -> None:
     run.add_argument("--preset", default="veryfast", help="x264 preset (ultrafast..medium)")
     run.add_argument("--crf", type=int, default=23)
     run.add_argument("--threads", type=int, default=0, help="encoder threads (0: automatic)")
+    run.add_argument(
+        "--max-bitrate", type=int, default=0, help="video bits/s cap, e.g. 6000000 (0: none)"
+    )
     run.add_argument("--sample-rate", type=int, default=16000)
     run.add_argument(
         "--pre-record", type=float, help="seconds of pre-record buffer (default: the policy's)"

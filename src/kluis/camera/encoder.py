@@ -33,6 +33,7 @@ class EncoderSettings:
     preset: str = "veryfast"
     crf: int = 23
     threads: int = 0  # 0: let the encoder choose
+    max_bitrate: int = 0  # bits/s cap (VBV) so storage per minute is bounded; 0: no cap
     sample_rate: int = 16000
     channels: int = 1
     audio_bitrate: int = 48000
@@ -47,6 +48,7 @@ class EncoderSettings:
                 "height": self.height,
                 "fps": self.fps,
                 "keyframe_interval_frames": self.fps,
+                "max_bitrate": self.max_bitrate or None,
             },
             "audio": {"codec": "aac", "sample_rate": self.sample_rate, "channels": self.channels},
             "container": "fragmented mp4",
@@ -100,6 +102,9 @@ class FragmentEncoder:
         ctx.gop_size = fps  # a keyframe at least every second
         ctx.max_b_frames = 0  # decode order = capture order: fragment times are frame times
         ctx.thread_count = settings.threads
+        if settings.max_bitrate:
+            ctx.max_bit_rate = settings.max_bitrate
+            ctx.rc_buffer_size = 2 * settings.max_bitrate
         self._audio = None
         if audio_source is not None:
             layout = "mono" if settings.channels == 1 else "stereo"
