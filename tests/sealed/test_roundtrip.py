@@ -136,3 +136,22 @@ def test_how_footage_is_split_into_writes_does_not_matter(data, cuts):
     a, b = verify(io.BytesIO(one_go), CAMERA.public_key), verify(f, CAMERA.public_key)
     assert (a.chunk_count, a.plaintext_size) == (b.chunk_count, b.plaintext_size)
     assert b"".join(open_sealed(f, ORG.private_key, CAMERA.public_key)) == data
+
+
+def test_reader_works_on_a_stream_without_readinto():
+    class ReadOnly:
+        """Like an object-store stream wrapper: read and seek, no readinto."""
+
+        def __init__(self, blob):
+            self._f = io.BytesIO(blob)
+
+        def read(self, n=-1):
+            return self._f.read(n)
+
+        def seek(self, pos, whence=0):
+            return self._f.seek(pos, whence)
+
+    data = pattern(100)
+    blob = seal(data)
+    assert verify(ReadOnly(blob), CAMERA.public_key).complete
+    assert b"".join(open_sealed(ReadOnly(blob), ORG.private_key, CAMERA.public_key)) == data

@@ -246,7 +246,11 @@ def read_exact(f: BinaryIO, n: int, what: str) -> bytes:
 
 
 def read_exact_into(f: BinaryIO, view: memoryview, what: str) -> None:
-    """Fill view completely from f without an intermediate copy."""
+    """Fill view completely from f without an intermediate copy (when f has readinto)."""
+    if not hasattr(f, "readinto"):
+        # Some stream wrappers (for example of an object store) only offer read().
+        view[:] = read_exact(f, len(view), what)
+        return
     got = 0
     total = len(view)
     while got < total:

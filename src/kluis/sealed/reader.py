@@ -316,7 +316,8 @@ def remove_wrapped_key(fileobj: BinaryIO) -> None:
 class SealedReader:
     """Random-access decryption of one sealed recording, a chunk at a time, in memory only.
 
-    Made by :func:`open_sealed`. Holds at most one chunk's buffers. Every chunk read is
+    Made by :func:`open_sealed`. Holds at most one chunk's buffers. Not thread-safe (it seeks
+    the file object it was given): use one reader per stream. Every chunk read is
     authenticated (AES-GCM tag bound to its index, its last flag and the header hash); a full
     iteration also checks the plaintext SHA-256 the camera signed.
     """
