@@ -6,3 +6,6 @@ class DevicesConfig(AppConfig):
     name = "kluis.devices"
     label = "devices"
     verbose_name = _("Cameras")
+
+    def ready(self):
+        from . import rules  # noqa: F401  (registers the permission rules)

@@ -1,1 +1,8 @@
-urlpatterns: list = []
+from django.urls import path
+
+from .views import CameraStatusView, EnrolView
+
+urlpatterns = [
+    path("cameras/enrol/", EnrolView.as_view(), name="camera-enrol"),
+    path("cameras/me/", CameraStatusView.as_view(), name="camera-me"),
+]

@@ -1,0 +1,344 @@
+"""Ingest: stream upload bytes to a staging file, verify the whole recording, store it.
+
+The order of steps is what makes ingest lose nothing and store nothing half (CAM-2):
+
+1. Each PATCH is written at its offset, hashed while streaming, and fsynced; only then does the
+   database offset move. A body that is cut off or does not match its signed hash is cut off the
+   staging file again: the offset never covers bytes that were not checked.
+2. When the last byte is in, the staged file is verified (camera signatures, chunk structure,
+   whole-file SHA-256) before anything becomes visible. A failure discards the upload (422).
+3. The data key is unwrapped with the organisation key and kept in the key store under a
+   per-recording entry; the wrapped copy is overwritten in the staged file (RET-4).
+4. The file is stored (atomic rename / completed multipart upload), then the Recording and the
+   signed receipt are committed in one transaction. A crash anywhere before the commit leaves
+   the upload resumable, and its retry repeats steps 2-4 idempotently.
+
+A file lock per upload serialises requests for one recording on a host; the database's
+compare-and-set on the offset and the Recording's primary key guard the rest.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import hashlib
+import logging
+import os
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from kluis import sealed
+from kluis.core.problems import Conflict, KluisError
+from kluis.devices.actions import assignment_at
+from kluis.devices.keys import organisation_private_key
+from kluis.devices.keystore import KeyMissing, get_keystore
+from kluis.devices.models import OrganisationKey
+
+from . import actions
+from .models import Recording, Upload
+from .storage import StorageError, get_storage
+
+log = logging.getLogger(__name__)
+
+READ_SIZE = 1024 * 1024
+LOCK_WAIT_SECONDS = 25.0
+
+
+class UploadRejected(KluisError):
+    status = 422
+    code = "recording-invalid"
+    title = "Recording rejected"
+
+
+class BodyRejected(KluisError):
+    status = 400
+    code = "body-hash-mismatch"
+    title = "Body rejected"
+
+
+def staging_dir() -> Path:
+    path = Path(settings.UPLOAD_DIR)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def staged_path(upload: Upload) -> Path:
+    return staging_dir() / f"{upload.recording_id}.part"
+
+
+def data_key_name(recording_id) -> str:
+    return f"recording/{recording_id}/data-key"
+
+
+@contextlib.contextmanager
+def upload_lock(upload: Upload, *, wait: float = LOCK_WAIT_SECONDS):
+    """Hold the per-upload file lock; the kernel drops it if the process dies (SIGKILL)."""
+    fd = os.open(staging_dir() / f"{upload.recording_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
+                    raise Conflict(
+                        _("Another request is working on this upload; retry in a moment."),
+                        code="upload-busy",
+                    )
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def receive(upload: Upload, *, offset: int, stream, length: int, body_sha256: str) -> Upload:
+    """Take one PATCH body at `offset`; completes the upload when it is the last piece."""
+    if upload.state == Upload.State.COMPLETE:
+        return upload
+    if length > settings.UPLOAD_PATCH_MAX_BYTES:
+        raise KluisError(
+            _("One PATCH may carry at most %(max)d bytes; send the rest in further PATCHes.")
+            % {"max": settings.UPLOAD_PATCH_MAX_BYTES},
+            code="upload-patch-too-large",
+            status=413,
+        )
+    if offset != upload.offset:
+        raise Conflict(
+            _("The upload is at another offset; continue from the offset given."),
+            code="upload-offset",
+            offset=upload.offset,
+        )
+    if offset + length > upload.size:
+        raise KluisError(
+            _("These bytes go beyond the size announced for the recording (%(size)d bytes).")
+            % {"size": upload.size},
+            code="upload-too-long",
+            offset=upload.offset,
+        )
+    with upload_lock(upload):
+        upload.refresh_from_db()
+        if upload.state == Upload.State.COMPLETE:
+            return upload
+        if upload.offset != offset:
+            raise Conflict(
+                _("The upload is at another offset; continue from the offset given."),
+                code="upload-offset",
+                offset=upload.offset,
+            )
+        path = staged_path(upload)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            on_disk = os.fstat(fd).st_size
+            if on_disk < offset:
+                # Acknowledged bytes did not survive (an OS crash before fsync): go back.
+                actions.reset_upload(upload, offset=on_disk, reason="staged bytes missing")
+                raise Conflict(
+                    _("The server lost bytes it had acknowledged; continue from the offset given."),
+                    code="upload-offset",
+                    offset=on_disk,
+                )
+            os.ftruncate(fd, offset)
+            got, digest = _stream_into(fd, offset, stream, length)
+            if got != length or digest != body_sha256:
+                os.ftruncate(fd, offset)
+                if got != length:
+                    raise BodyRejected(
+                        _("The body ended after %(got)d of %(length)d bytes; nothing of it was kept.")
+                        % {"got": got, "length": length},
+                        code="upload-body-incomplete",
+                        offset=offset,
+                    )
+                raise BodyRejected(
+                    _("The body's SHA-256 differs from X-Kluis-Content-SHA256; nothing was kept."),
+                    offset=offset,
+                )
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        new_offset = offset + length
+        if new_offset < upload.size:
+            return actions.advance_upload(upload, old_offset=offset, new_offset=new_offset)
+        return complete(upload)
+
+
+def _stream_into(fd: int, offset: int, stream, length: int) -> tuple[int, str]:
+    """Copy up to `length` bytes from the request into the file, hashing them on the way."""
+    digest = hashlib.sha256()
+    got = 0
+    pos = offset
+    while got < length:
+        block = stream.read(min(READ_SIZE, length - got))
+        if not block:
+            break
+        digest.update(block)
+        view = memoryview(block)
+        while view:
+            n = os.pwrite(fd, view, pos)
+            pos += n
+            view = view[n:]
+        got += len(block)
+    return got, digest.hexdigest()
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    buf = bytearray(4 * READ_SIZE)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as fh:
+        while n := fh.readinto(buf):
+            digest.update(view[:n])
+    return digest.hexdigest()
+
+
+_REJECT_CODES = (
+    (sealed.NotSealedError, "recording-not-sealed"),
+    (sealed.WrongKeyError, "recording-foreign"),
+    (sealed.TruncatedError, "recording-truncated"),
+    (sealed.TamperedError, "recording-tampered"),
+    (sealed.SealedFormatError, "recording-invalid"),
+)
+
+
+def _reject(upload: Upload, code: str, reason: str):
+    actions.reject_upload(upload, code=code, reason=reason)
+    _discard_files(upload)
+    get_keystore().destroy(data_key_name(upload.recording_id))
+    raise UploadRejected(
+        _("The recording was rejected and nothing of it was kept: %(reason)s")
+        % {"reason": reason},
+        code=code,
+    )
+
+
+def _discard_files(upload: Upload) -> None:
+    directory = staging_dir()
+    for name in (f"{upload.recording_id}.part", f"{upload.recording_id}.lock"):
+        (directory / name).unlink(missing_ok=True)
+    _fsync_dir(directory)
+
+
+def complete(upload: Upload) -> Upload:
+    """Verify, re-key and store a fully received upload (caller holds the upload lock)."""
+    existing = Recording.objects.filter(pk=upload.recording_id).first()
+    if existing is not None:
+        upload.refresh_from_db()
+        return upload
+    camera = upload.camera
+    org = upload.organisation
+    path = staged_path(upload)
+    if path.stat().st_size != upload.size:
+        raise KluisError(_("The staged upload has the wrong size."), code="upload-offset")
+    # The whole-file hash and the signature check each read the file once; run them side by
+    # side (hashlib and the disk both release the GIL).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        whole = pool.submit(_file_sha256, path)
+        try:
+            with open(path, "rb") as fh:
+                result = sealed.verify(fh, bytes(camera.public_key))
+        except sealed.SealedFormatError as exc:
+            whole.cancel()
+            code = next(c for kind, c in _REJECT_CODES if isinstance(exc, kind))
+            _reject(upload, code, str(exc))
+        sha = whole.result()
+    if sha != upload.sha256:
+        _reject(
+            upload,
+            "upload-hash-mismatch",
+            _("the SHA-256 of the received file differs from the one announced"),
+        )
+    manifest = result.manifest
+    org_key = OrganisationKey.objects.filter(organisation=org).first()
+    if (
+        manifest.camera_id != str(camera.pk)
+        or manifest.organisation_id != str(org.pk)
+        or org_key is None
+        or manifest.organisation_public_key != bytes(org_key.public_key)
+    ):
+        _reject(
+            upload,
+            "recording-foreign",
+            _("it names another camera or organisation, or is sealed to another key"),
+        )
+    if manifest.recording_id != str(upload.recording_id):
+        _reject(
+            upload, "recording-id-mismatch", _("its recording id differs from the upload's")
+        )
+
+    store = get_keystore()
+    key_name = data_key_name(upload.recording_id)
+    try:
+        store.get(key_name)
+    except KeyMissing:
+        try:
+            with open(path, "rb") as fh:
+                data_key = sealed.unwrap_data_key(fh, organisation_private_key(org))
+        except sealed.SealedFormatError as exc:
+            _reject(upload, "recording-foreign", str(exc))
+        store.put(key_name, data_key)
+        del data_key
+    with open(path, "r+b") as fh:
+        sealed.remove_wrapped_key(fh)
+        os.fsync(fh.fileno())
+
+    policy = org.policy
+    retention_until = manifest.started_at + dt.timedelta(days=policy.retention_days)
+    location = getattr(org, "storage_location", None)
+    storage_url = location.url if location is not None else settings.STORAGE_URL
+    object_key = f"{org.pk}/{manifest.started_at:%Y/%m}/{upload.recording_id}.kluis"
+    try:
+        get_storage(storage_url).put_file(object_key, path, retain_until=retention_until)
+    except (StorageError, OSError) as exc:
+        log.exception("storing %s failed", upload.recording_id)
+        raise KluisError(
+            _("The footage store is not available; the upload is kept, retry later (%(err)s).")
+            % {"err": exc},
+            code="storage-unavailable",
+            status=503,
+        )
+    meta = manifest.metadata or {}
+    assignment = assignment_at(camera, manifest.started_at)
+    team = camera.team
+    warning = meta.get("warning")
+    actions.store_recording(
+        upload,
+        municipality_id=team.municipality_id,
+        team=team,
+        officer=assignment.officer if assignment else None,
+        assignment=assignment,
+        started_at=manifest.started_at,
+        stopped_at=manifest.stopped_at,
+        pre_record_seconds=float(manifest.pre_record_seconds),
+        complete=result.complete,
+        incomplete_reason=(result.incomplete_reason or "")[:300],
+        includes_colleagues=bool(meta.get("colleagues_present") or meta.get("colleagues")),
+        warning=warning if warning in ("before", "after", "none") else "",
+        emergency=bool(meta.get("emergency")),
+        metadata=meta,
+        header_sha256=result.header_sha256.hex(),
+        ciphertext_sha256=result.ciphertext_sha256.hex(),
+        plaintext_size=result.plaintext_size,
+        chunk_count=result.chunk_count,
+        retention_until=retention_until,
+        storage_url=storage_url,
+        storage_key=object_key,
+        data_key_name=key_name,
+    )
+    _discard_files(upload)
+    upload.refresh_from_db()
+    return upload
+

