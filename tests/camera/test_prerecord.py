@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from kluis.camera.dock import DockClient
+
 from .conftest import FPS, camera_public_key, decode, make_camera, open_recording, read_burnt_number
 
 SCALE = 2  # the synthetic source's text scale at 160x120
@@ -58,14 +60,21 @@ def test_buffer_length_follows_the_policy(storage, pre_record):
 
 
 @pytest.mark.rule("REC-1")
-def test_buffer_follows_a_policy_from_the_dock(storage, server):
-    # The reference server's policy says 30 s; the enrolled camera takes it without overrides.
-    camera = make_camera(storage)
+def test_a_running_camera_follows_a_new_policy_from_the_dock(storage, server):
+    camera = make_camera(storage)  # no override: the policy fetched at the dock (30 s) applies
     assert camera.buffer.seconds == 30
-    camera.run(until=45, close=False)
-    camera.buffer.set_seconds(10, camera.clock.monotonic())
+    camera.run(until=35, close=False)
+    server.pre_record_seconds = 60  # H2O's policy, fetched at the next dock
+    DockClient(storage).status()
+    camera.run(until=80, close=False)
+    assert camera.buffer.seconds == 60
     held = camera.clock.monotonic() - camera.buffer.oldest_start
-    assert 10 <= held < 11 + 1.0 / FPS
+    assert held >= 60  # the buffer grows to the new length
+    server.pre_record_seconds = 10
+    DockClient(storage).status()
+    camera.run(until=100, close=False)
+    held = camera.clock.monotonic() - camera.buffer.oldest_start
+    assert camera.buffer.seconds == 10 and 10 <= held < 11 + 1.0 / FPS
     camera.close()
 
 

@@ -25,12 +25,19 @@ from .encoder import EncoderSettings, FragmentEncoder
 from .mp4 import Fragment
 from .recorder import CAMERA_CHUNK_SIZE, Recorder, iso
 from .ringbuffer import PreRecordBuffer
+from .storage import StorageError
 
 log = logging.getLogger(__name__)
 
 SOFTWARE = "kluis-camera/1"
 WARNING_CHOICES = ("before", "after", "none")
 DEFAULT_PRE_RECORD_SECONDS = 30  # RULES.md: the default where a policy states no number
+POLICY_CHECK_SECONDS = 10.0  # how often a running camera looks for a new policy from the dock
+
+
+def _number(seconds: float) -> int | float:
+    """30.0 -> 30 in metadata, so the server sees the policy's number as it was set."""
+    return int(seconds) if float(seconds).is_integer() else seconds
 
 
 class CameraError(RuntimeError):
@@ -74,10 +81,13 @@ class Camera:
         self.settings = settings or EncoderSettings(source.width, source.height, source.fps)
         self.chunk_size = chunk_size
         self.place = place or (lambda: None)
-        state = storage.read_state()
+        # An explicit pre-record length (tests, demos) wins; otherwise the policy the dock
+        # fetched applies, and is re-read while running so a new policy takes effect.
+        self._policy_override = pre_record_seconds is not None
         if pre_record_seconds is None:
-            pre_record_seconds = state.get("pre_record_seconds", DEFAULT_PRE_RECORD_SECONDS)
+            pre_record_seconds = self._policy_seconds()
         self.buffer = PreRecordBuffer(pre_record_seconds)
+        self._policy_checked = clock.monotonic()
         self.encoder = FragmentEncoder(self.settings, audio)
         self.colleagues_present = False
         self.warning: str | None = None
@@ -93,6 +103,7 @@ class Camera:
         self._now = clock.monotonic()
         self._key = None
         self._identity_cache: dict = {}
+        self._frames = None
 
     # --- buttons ---------------------------------------------------------------------------
 
@@ -112,6 +123,7 @@ class Camera:
                 # Stop was pressed but the recording is not yet sealed: record again means
                 # "keep going", which is what the officer wants.
                 self._recording.stop_at = None
+                self._recording.emergency |= emergency
                 return self.status()
             if self._key is None:
                 self._key = self.storage.load_key()
@@ -171,7 +183,7 @@ class Camera:
                 if rec is not None and rec.stop_at is None
                 else ("stopping" if rec is not None else "standby"),
                 "camera_time": round(self._now, 3),
-                "pre_record_seconds": self.buffer.seconds,
+                "pre_record_seconds": _number(self.buffer.seconds),
                 "buffered_seconds": round(self._now - self.buffer.oldest_start, 3)
                 if self.buffer.oldest_start is not None
                 else 0.0,
@@ -190,7 +202,7 @@ class Camera:
         With ``close=False`` the camera can run on later (tests step through standby this way);
         otherwise the encoder is flushed and a recording in progress is sealed.
         """
-        if not hasattr(self, "_frames"):
+        if self._frames is None:
             self._frames = self.source.frames(self.clock)
         for frame, t in self._frames:
             fragments = self.encoder.encode(frame, t)
@@ -198,6 +210,12 @@ class Camera:
                 self._now = t
                 for frag in fragments:
                     self._on_fragment(frag)
+                if not self._policy_override and t - self._policy_checked >= POLICY_CHECK_SECONDS:
+                    self._policy_checked = t
+                    seconds = self._policy_seconds()
+                    if seconds != self.buffer.seconds:
+                        log.info("pre-record policy now %s s", seconds)
+                        self.buffer.set_seconds(seconds, t)
             if self._quit.is_set() or (until is not None and t >= until):
                 break
         if close:
@@ -268,7 +286,7 @@ class Camera:
             if assignment
             else None,
             "record_pressed_at": iso(self.clock.wall(rec.pressed_at)),
-            "pre_record_seconds": self.buffer.seconds,
+            "pre_record_seconds": _number(self.buffer.seconds),
             "pre_recorded_seconds": round(max(0.0, rec.pressed_at - first.start), 3),
             "emergency": rec.emergency,
             "colleagues_present": self.colleagues_present,
@@ -284,7 +302,7 @@ class Camera:
             tracks=self.encoder.tracks,
             first=first,
             started_at=self.clock.wall(first.start),
-            pre_record_seconds=self.buffer.seconds,
+            pre_record_seconds=_number(self.buffer.seconds),
             metadata=metadata,
             chunk_size=self.chunk_size,
         )
@@ -322,6 +340,15 @@ class Camera:
         self.colleagues_present = False
         self.warning = None
         log.info("recording %s sealed", summary["recording_id"])
+
+    def _policy_seconds(self) -> float:
+        try:
+            state = self.storage.read_state()
+        except StorageError:  # a damaged state must not stop the camera: keep the last policy
+            log.exception("cannot read the camera state")
+            buffer = getattr(self, "buffer", None)
+            return buffer.seconds if buffer else DEFAULT_PRE_RECORD_SECONDS
+        return float(state.get("pre_record_seconds", DEFAULT_PRE_RECORD_SECONDS))
 
     def _identity(self) -> dict:
         state = self.storage.read_state()
