@@ -323,9 +323,8 @@ class ChainVerifier:
             raise ChainBroken(
                 self.chain,
                 cp.sequence,
-                f"the entries after #{self.good_checkpoint} up to #{cp.sequence} were rewritten: "
-                f"the checkpoint signed at {cp.at} names a different hash for entry "
-                f"#{cp.sequence}",
+                f"entries #{self.good_checkpoint + 1} to #{cp.sequence} were rewritten (the "
+                f"checkpoint signed at {cp.at} names a different hash for entry #{cp.sequence})",
                 where,
             )
         self.good_checkpoint = cp.sequence
