@@ -253,3 +253,17 @@ AUDIT_SIGNING_KEY_FILE = Path(
 )
 # Every this many entries of a chain a checkpoint task is queued (0: only `kluis audit checkpoint`).
 AUDIT_CHECKPOINT_EVERY = int(env("AUDIT_CHECKPOINT_EVERY", "1000"))
+
+# --- Staff login with a TOTP second factor (issue 8; docs/staff-app.md) ----------------------
+# Staff pages need a password and a verified TOTP device (django-otp). OTPMiddleware must come
+# after AuthenticationMiddleware, which appending guarantees.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
+MIDDLEWARE += ["django_otp.middleware.OTPMiddleware"]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Kluis")
+# A viewing session closes by itself after this many minutes, even if nobody ends it.
+VIEWING_SESSION_MINUTES = int(env("VIEWING_SESSION_MINUTES", "120"))
+# The most bytes one playback Range response carries: the player asks again for more, so an
+# ended session stops the picture within one response.
+VIEWING_MAX_RANGE_BYTES = int(env("VIEWING_MAX_RANGE_BYTES", str(2 * 1024**2)))

@@ -6,3 +6,6 @@ class ViewingConfig(AppConfig):
     name = "kluis.viewing"
     label = "viewing"
     verbose_name = _("Viewing sessions")
+
+    def ready(self):
+        from . import rules  # noqa: F401  (registers the permission rules)

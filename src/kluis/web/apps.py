@@ -6,3 +6,6 @@ class WebConfig(AppConfig):
     name = "kluis.web"
     label = "web"
     verbose_name = _("Staff web app")
+
+    def ready(self):
+        from . import rules  # noqa: F401  (registers the permission rules)

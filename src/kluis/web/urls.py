@@ -1,1 +1,15 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login, name="login"),
+    path("login/totp/", views.totp_setup, name="totp-setup"),
+    path("logout/", views.logout, name="logout"),
+    path("recordings/mine/", views.my_recordings, name="my-recordings"),
+    path("recordings/team/", views.team_recordings, name="team-recordings"),
+    path("recordings/<uuid:recording_id>/", views.recording_detail, name="recording"),
+]

@@ -1,0 +1,233 @@
+"""Staff pages: login with TOTP, home per role, recording lists and a recording's page."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib.auth import authenticate
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.http import Http404
+from django.shortcuts import redirect, resolve_url
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_POST
+from django_otp import login as otp_login
+
+from kluis.core.problems import KluisError
+from kluis.organisations.models import NO_FOOTAGE_ROLES, Membership, Role
+from kluis.organisations.permissions import can, require
+
+from . import actions, queries
+from .auth import check_second_factor, confirmed_totp_device, is_verified, staff_page
+from .forms import CodeForm, LoginForm
+
+
+def _next_url(request, default="web:home"):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(default)
+
+
+@sensitive_post_parameters("password", "code")
+@csrf_protect
+@never_cache
+def login(request):
+    """Password and TOTP code on one form. Without a device yet: password, then set one up."""
+    if is_verified(request.user):
+        return redirect(_next_url(request))
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(
+            request,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+        )
+        if user is None:
+            form.add_error(None, _("The user name or password is not right."))
+        elif confirmed_totp_device(user) is None:
+            auth_login(request, user)
+            return redirect("web:totp-setup")
+        else:
+            device = check_second_factor(user, form.cleaned_data["code"])
+            if device is None:
+                form.add_error(
+                    "code", _("Enter the six-digit code your authenticator app shows now.")
+                )
+            else:
+                auth_login(request, user)
+                otp_login(request, device)
+                return redirect(_next_url(request))
+    return TemplateResponse(
+        request,
+        "web/login.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=400 if form.errors else 200,
+    )
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+def totp_setup(request):
+    """First login: scan the QR code (or type the key), then confirm with the first code."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("web:login")
+    if confirmed_totp_device(user) is not None and not is_verified(user):
+        # Replacing a device needs the old one: log in with it first.
+        return redirect("web:login")
+    device = actions.pending_totp_device(user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.confirm_totp_device(user, device, form.cleaned_data["code"])
+        except KluisError as error:
+            form.add_error("code", error.detail)
+        else:
+            otp_login(request, device)
+            return redirect("web:home")
+    import base64
+
+    from django_otp.qr import write_qrcode_image
+
+    svg = io.BytesIO()
+    write_qrcode_image(device.config_url, svg)
+    svg_text = svg.getvalue().decode()
+    svg_text = svg_text[svg_text.index("<svg") :].replace(
+        "<svg", '<svg role="img" aria-label="QR code"', 1
+    )
+    return TemplateResponse(
+        request,
+        "web/totp_setup.html",
+        {
+            "form": form,
+            "qr_svg": mark_safe(svg_text),  # noqa: S308  (made by qrcode from our own URL)
+            "secret": base64.b32encode(device.bin_key).decode(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@csrf_protect
+def logout(request):
+    auth_logout(request)
+    return redirect("web:login")
+
+
+def _roles(user) -> set[str]:
+    return set(Membership.objects.active().filter(user=user).values_list("role", flat=True))
+
+
+@staff_page
+@require_GET
+def home(request):
+    """What this person can do here, by role; administrators and the supplier see no footage."""
+    roles = _roles(request.user)
+    footage = bool(roles - NO_FOOTAGE_ROLES)
+    context = {
+        "is_officer": Role.OFFICER in roles,
+        "is_manager": bool({Role.MANAGER, Role.DEPUTY_MANAGER} & roles),
+        "footage": footage,
+        "admin_only": bool(roles) and not footage,
+        "no_roles": not roles,
+    }
+    if footage:
+        from kluis.viewing.models import ViewingSession
+
+        context["waiting"] = (
+            ViewingSession.objects.filter(
+                participants__user=request.user,
+                participants__confirmed_at__isnull=True,
+                state__in=[ViewingSession.State.PENDING, ViewingSession.State.OPEN],
+            )
+            .select_related("recording")
+            .distinct()
+        )
+    return TemplateResponse(request, "web/home.html", context)
+
+
+def _rows(recordings):
+    return [{"recording": r, "needs": queries.needs(r)} for r in recordings]
+
+
+@staff_page
+@require_GET
+def my_recordings(request):
+    """The officer's own recordings and what each still needs."""
+    recordings = list(queries.my_recordings(request.user)[:500])
+    return TemplateResponse(
+        request,
+        "web/recording_list.html",
+        {"title": _("My recordings"), "rows": _rows(recordings), "show_officer": False},
+    )
+
+
+@staff_page
+@require_GET
+def team_recordings(request):
+    """A manager's or deputy's view: the recordings of their officers, and what is due."""
+    qs = queries.team_recordings(request.user)
+    recordings = list(qs[:500])
+    due = list(queries.due_for_deletion(qs)[:200])
+    return TemplateResponse(
+        request,
+        "web/recording_list.html",
+        {
+            "title": _("Team's recordings"),
+            "rows": _rows(recordings),
+            "due_rows": _rows(due),
+            "show_officer": True,
+            "team": True,
+        },
+    )
+
+
+def custody_report_url(recording) -> str | None:
+    try:
+        return reverse("custody-report", args=[str(recording.pk)])
+    except NoReverseMatch:
+        return None
+
+
+@staff_page
+@require_GET
+def recording_detail(request, recording_id):
+    """Metadata, holds, deletion date, viewings and the chain of custody of one recording."""
+    from kluis.recordings.models import Recording
+    from kluis.viewing.models import ViewingSession
+
+    recording = (
+        Recording.objects.select_related("organisation", "team", "camera", "officer")
+        .filter(pk=recording_id)
+        .first()
+    )
+    if recording is None:
+        raise Http404
+    require(request.user, "web.view_recording", recording, _("You may not see this recording."))
+    sessions = ViewingSession.objects.filter(
+        recording=recording, participants__user=request.user
+    ).distinct()
+    return TemplateResponse(
+        request,
+        "web/recording_detail.html",
+        {
+            "recording": recording,
+            "holds": queries.active_holds(recording),
+            "needs": queries.needs(recording) if recording.state == Recording.State.STORED else [],
+            "sessions": sessions,
+            "may_start": recording.state == Recording.State.STORED
+            and can(request.user, "viewing.start", recording),
+            "custody_url": custody_report_url(recording),
+        },
+    )
