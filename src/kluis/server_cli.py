@@ -60,7 +60,26 @@ def serve(args) -> int:
 def worker(args) -> int:
     """Run background tasks (django-tasks database backend) until stopped."""
     _setup_django()
+    from kluis.retention.tasks import schedule_purge
+
+    schedule_purge()  # the periodic purge (docs/retention.md); a no-op when one is waiting
     _call("db_worker", queue_name="*", interval=args.interval, batch=args.batch, reload=False)
+    return 0
+
+
+def purge(args) -> int:
+    """Delete due recordings for good (kluis.retention.purge); cron or systemd may run it."""
+    _setup_django()
+    options = {"dry_run": args.dry_run}
+    if args.organisation:
+        options["organisation"] = args.organisation
+    from django.core.management.base import CommandError
+
+    try:
+        _call("purge", **options)
+    except CommandError as exc:
+        print(f"kluis purge: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -125,6 +144,11 @@ def add_server_commands(subparsers) -> None:
     p.add_argument("--interval", type=float, default=1.0)
     p.add_argument("--batch", action="store_true", help="exit when the queue is empty")
     p.set_defaults(func=worker)
+
+    p = subparsers.add_parser("purge", help="delete every recording whose term has passed")
+    p.add_argument("--dry-run", action="store_true", help="only show what is due")
+    p.add_argument("--organisation", help="only this organisation (short name)")
+    p.set_defaults(func=purge)
 
     subparsers.add_parser("manage", help="Django management commands (kluis manage help)")
 

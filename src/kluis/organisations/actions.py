@@ -89,8 +89,14 @@ def apply_preset(organisation: Organisation, preset_key: str, *, actor=None) -> 
 
 
 @transaction.atomic
-def update_policy(organisation: Organisation, *, actor=None, reason: str = "", **changes) -> Policy:
-    """Change policy settings, validated, with the old and new values in the audit trail."""
+def update_policy(
+    organisation: Organisation, *, actor=None, reason: str = "", confirm_due=None, **changes
+) -> Policy:
+    """Change policy settings, validated, with the old and new values in the audit trail.
+
+    A shorter retention period that makes recordings due at once is refused with their number
+    unless `confirm_due` repeats it (the brake, kluis.retention.terms.retention_changed).
+    """
     _check(actor, "organisations.manage", organisation)
     policy = Policy.objects.select_for_update().get(pk=organisation.policy_id)
     unknown = set(changes) - set(Policy.SETTING_FIELDS)
@@ -102,6 +108,12 @@ def update_policy(organisation: Organisation, *, actor=None, reason: str = "", *
     policy.full_clean(exclude=["preset_key"])
     policy.save()
     diff = {k: [before[k], v] for k, v in policy.settings_dict().items() if before[k] != v}
+    if "retention_days" in diff:
+        from kluis.retention.terms import retention_changed
+
+        retention_changed(
+            organisation, *diff["retention_days"], confirm_due=confirm_due, actor=actor
+        )
     record(
         organisation=organisation,
         actor=actor,
