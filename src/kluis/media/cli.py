@@ -113,7 +113,10 @@ def add_subparser(subparsers) -> argparse.ArgumentParser:
         "--thumbnails", metavar="DIR", help="write a JPEG of each track's face here"
     )
     parser.add_argument(
-        "--detect-every", metavar="K", type=int, default=4, help="run detection every K-th frame"
+        "--no-thumbnails", action="store_true", help="keep face pictures out of the plan file"
+    )
+    parser.add_argument(
+        "--detect-every", metavar="K", type=int, default=5, help="run detection every K-th frame"
     )
     parser.add_argument(
         "--detect-size",
@@ -163,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
                     detect_every=args.detect_every,
                     detect_size=args.detect_size,
                     threshold=args.threshold,
+                    thumbnails=not args.no_thumbnails,
                     progress=progress,
                 )
         if args.keep:

@@ -175,17 +175,19 @@ def _estimate_frames(container, stream) -> int:
 def analyse(
     input_path: str | os.PathLike,
     *,
-    detect_every: int = 4,
+    detect_every: int = 5,
     detect_size: tuple[int, int] | None = None,
     threshold: float = 0.3,
     detector: FaceDetector | None = None,
+    thumbnails: bool = True,
     progress: Progress | None = None,
 ) -> RedactionPlan:
     """Find and track every face in a video and return a plan that blurs them all.
 
     Detection runs on every `detect_every`-th frame and on the last frame; tracks carry the faces
     across the frames in between. The returned plan keeps nobody visible: the caller sets
-    `plan.keep` (the requester) after reviewing the tracks and their thumbnails.
+    `plan.keep` (the requester) after reviewing the tracks and their thumbnails. Thumbnails are
+    faces, as personal as the footage; `thumbnails=False` leaves them out of the plan.
     """
     if detect_every < 1:
         raise MediaError("detect_every must be at least 1")
@@ -209,7 +211,7 @@ def analyse(
             assigned = tracker.update(index, detector.detect(rgb, (width, height)))
             full = None
             for track_id, det in assigned:
-                if det.score > best.get(track_id, (-1.0, ""))[0]:
+                if thumbnails and det.score > best.get(track_id, (-1.0, ""))[0]:
                     if full is None:
                         full = frame.to_ndarray(format="rgb24")
                     best[track_id] = (det.score, _thumbnail(full, det))
@@ -447,7 +449,7 @@ def redact(
     keep: Iterable[int] = (),
     manual_boxes: Iterable[ManualBox] = (),
     audio: Iterable[AudioEdit] = (),
-    detect_every: int = 4,
+    detect_every: int = 5,
     progress: Progress | None = None,
 ) -> RedactionPlan:
     """Analyse and render in one call, for when the tracks to keep are known in advance.
