@@ -52,3 +52,97 @@ def make_reporting_line(org, officer, manager, kind="manager", valid_from=None, 
         valid_from=valid_from or today() - dt.timedelta(days=365),
         valid_until=valid_until,
     )
+
+
+def make_camera(org, team_name: str | None = None, serial: str | None = None):
+    """A camera enrolled by code with its own Ed25519 key: returns (camera, private_key)."""
+    from kluis.devices import actions as devices
+    from kluis.sealed import generate_camera_keypair
+
+    team = Team.objects.filter(
+        organisation=org, **({"name": team_name} if team_name else {})
+    ).first()
+    _entry, code = devices.issue_enrolment_code(org, team)
+    pair = generate_camera_keypair()
+    private, public = pair
+    camera = devices.enrol_camera(
+        code=code, serial=serial or f"CAM-{next(_counter):05d}", public_key=public
+    )
+    _camera_keys[camera.pk] = private
+    return camera, private
+
+
+_camera_keys: dict = {}
+
+
+def make_recording(
+    org,
+    officer,
+    *,
+    started_at=None,
+    seconds: int = 60,
+    payload: bytes | None = None,
+    includes_colleagues: bool = False,
+    shift_end=None,
+    camera=None,
+):
+    """A real recording: sealed on a (new) camera, assigned to `officer`, ingested and stored.
+
+    It takes the same path as a dock upload (start_upload, receive, complete), without HTTP.
+    """
+    import hashlib
+    import io
+    import uuid
+
+    from kluis.core.clock import now
+    from kluis.devices import actions as devices
+    from kluis.devices.models import CameraAssignment
+    from kluis.recordings import actions as rec_actions
+    from kluis.recordings import ingest
+    from kluis.sealed import SealedWriter
+
+    started_at = started_at or now() - dt.timedelta(minutes=30)
+    shift = CameraAssignment.objects.filter(
+        officer=officer, shift_start__lte=started_at, shift_end__gt=started_at
+    ).first()
+    if shift is not None and shift.camera_id in _camera_keys:
+        # The officer already wears a camera in this shift: the recording is made with it.
+        camera, private = shift.camera, _camera_keys[shift.camera_id]
+    else:
+        camera, private = camera or make_camera(org)
+        devices.assign_camera(
+            camera,
+            officer,
+            shift_start=started_at - dt.timedelta(minutes=1),
+            shift_end=shift_end or started_at + dt.timedelta(hours=6),
+        )
+    org_key = devices.ensure_organisation_key(org)
+    recording_id = uuid.uuid4()
+    buffer = io.BytesIO()
+    writer = SealedWriter(
+        buffer,
+        organisation_public_key=bytes(org_key.public_key),
+        camera_private_key=private,
+        recording_id=str(recording_id),
+        organisation_id=str(org.pk),
+        camera_id=str(camera.pk),
+        started_at=started_at,
+        pre_record_seconds=org.policy.pre_record_seconds,
+        metadata={"colleagues": includes_colleagues},
+    )
+    writer.write(payload if payload is not None else b"\x00\x00\x00\x18ftypisom" + bytes(4096))
+    writer.finalize(started_at + dt.timedelta(seconds=seconds))
+    data = buffer.getvalue()
+    upload, _created = rec_actions.start_upload(
+        camera, recording_id=recording_id, size=len(data), sha256=hashlib.sha256(data).hexdigest()
+    )
+    ingest.receive(
+        upload,
+        offset=0,
+        stream=io.BytesIO(data),
+        length=len(data),
+        body_sha256=hashlib.sha256(data).hexdigest(),
+    )
+    from kluis.recordings.models import Recording
+
+    return Recording.objects.get(pk=recording_id)

@@ -6,3 +6,6 @@ class ReportsConfig(AppConfig):
     name = "kluis.reports"
     label = "reports"
     verbose_name = _("Incident reports")
+
+    def ready(self):
+        from . import rules  # noqa: F401  (registers the permission rules)
