@@ -1,0 +1,250 @@
+"""AUD-3: the chain of custody of one recording can be printed for a case."""
+
+from __future__ import annotations
+
+import re
+import uuid
+import zlib
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps
+from django.db import transaction
+
+from kluis.custody.api import views
+from kluis.custody.checkpoints import checkpoint_all
+from kluis.custody.log import RECORDING_TYPE, record
+from kluis.custody.models import AuditEntry
+from kluis.custody.report import custody_report, render_html, render_pdf, report_jsonl
+from kluis.custody.standalone_verify import verify_export
+from kluis.organisations.models import Role
+from kluis.organisations.permissions import can
+from tests.factories import make_reporting_line
+
+pytestmark = [pytest.mark.django_db, pytest.mark.rule("AUD-3")]
+
+RECORDING = str(uuid.uuid4())
+
+
+def events_of_a_recording(org, officer=None) -> list[AuditEntry]:
+    """From sealing on the camera to deletion, with other entries in between."""
+    steps = [
+        ("recording.stored", {"camera": "BC-7", "sha256": "ab" * 32}, "", None),
+        ("unrelated.event", {}, "", "other"),
+        ("hold.placed", {"recording_id": RECORDING, "reason": "complaint"}, "complaint", None),
+        ("recording.viewed", {"session": 3}, "complaint", None),
+        ("recording.shredded", {"key": "destroyed"}, "", None),
+    ]
+    made = []
+    for action, details, purpose, other in steps:
+        with transaction.atomic():
+            kwargs = {}
+            if other is None and "recording_id" not in details:
+                kwargs = {"object_type": RECORDING_TYPE, "object_id": RECORDING}
+            made.append(
+                record(
+                    organisation=org,
+                    actor=officer,
+                    action=action,
+                    purpose=purpose,
+                    details=details,
+                    **kwargs,
+                )
+            )
+    return made
+
+
+def pdf_streams(pdf: bytes) -> bytes:
+    out = []
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            out.append(zlib.decompress(m.group(1)))
+        except zlib.error:
+            out.append(m.group(1))
+    return b"\n".join(out)
+
+
+def test_the_report_holds_every_event_of_the_recording_with_hashes(org):
+    made = events_of_a_recording(org)
+    checkpoint_all()
+    report = custody_report(RECORDING, org)
+    assert [e.action for e in report.entries] == [
+        "recording.stored",
+        "hold.placed",
+        "recording.viewed",
+        "recording.shredded",
+    ]
+    assert report.chain_valid and report.covered
+    html = render_html(report)
+    for entry in made:
+        if entry.action != "unrelated.event":
+            assert entry.entry_hash in html
+    assert "unrelated.event" not in html
+    assert report.checkpoint.signature in html
+    assert "BEGIN PUBLIC KEY" in html
+
+
+def test_the_pdf_renders_and_carries_the_hashes(org):
+    made = events_of_a_recording(org)
+    checkpoint_all()
+    pdf = render_pdf(custody_report(RECORDING, org))
+    assert pdf.startswith(b"%PDF")
+    content = pdf_streams(pdf)
+    for entry in made:
+        if entry.action != "unrelated.event":
+            assert entry.entry_hash.encode() in content
+
+
+def test_the_attached_entries_verify_against_the_checkpoint(org):
+    events_of_a_recording(org)
+    checkpoint_all()
+    report = custody_report(RECORDING, org)
+    lines = report_jsonl(report).splitlines(keepends=True)
+    assert len(lines) == 5  # four entries and the checkpoint that covers them
+    from kluis.custody.standalone_verify import _parse_entry_line, entry_hash
+
+    for line in lines[:4]:
+        seq, _prev, claimed, body = _parse_entry_line(line, "c", "", True)
+        assert entry_hash(body) == claimed
+    # The full export of the organisation holds the same lines and verifies.
+    from .conftest import export_lines
+
+    full = export_lines(report.chain)
+    assert all(line in full for line in lines)
+    assert verify_export(full, None)[0].entries == report.chain_entries
+
+
+def test_a_broken_chain_is_shown_on_the_report(org):
+    from .conftest import sql
+
+    events_of_a_recording(org)
+    sql(f"UPDATE {AuditEntry._meta.db_table} SET purpose = 'x' WHERE action = 'hold.placed'")  # noqa: S608
+    report = custody_report(RECORDING, org)
+    assert not report.chain_valid
+    assert "NOT VALID" in render_html(report)
+
+
+# --- who may print it ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def people(org, make_person):
+    officer = make_person(org, Role.OFFICER, "officer")
+    manager = make_person(org, Role.MANAGER, "manager")
+    deputy = make_person(org, Role.DEPUTY_MANAGER, "deputy")
+    make_reporting_line(org, officer, manager)
+    make_reporting_line(org, officer, deputy, kind="deputy")
+    return SimpleNamespace(
+        officer=officer,
+        manager=manager,
+        deputy=deputy,
+        other_manager=make_person(org, Role.MANAGER, "other-manager"),
+        privacy=make_person(org, Role.PRIVACY_OFFICER, "privacy"),
+        admin=make_person(org, Role.FUNCTIONAL_ADMIN, "admin"),
+        supplier=make_person(org, Role.SUPPLIER, "supplier"),
+    )
+
+
+def test_who_may_print_the_report(org, people, make_org, make_person):
+    recording = SimpleNamespace(pk=RECORDING, organisation=org, officer=people.officer)
+    allowed = {"privacy", "manager", "deputy"}
+    for name, person in vars(people).items():
+        assert can(person, "custody.view_report", recording) == (name in allowed), name
+    stranger = make_person(make_org(), Role.PRIVACY_OFFICER, "privacy-elsewhere")
+    assert not can(stranger, "custody.view_report", recording)
+
+
+@pytest.fixture
+def fake_recording(monkeypatch, org, people):
+    recording = SimpleNamespace(
+        pk=RECORDING,
+        organisation=org,
+        officer=people.officer,
+        camera="BC-7",
+        started_at=None,
+        sha256="ab" * 32,
+    )
+    monkeypatch.setattr(views, "_recording", lambda rid: recording)
+    return recording
+
+
+def test_the_report_pages_are_guarded_and_audited(client, org, people, fake_recording):
+    events_of_a_recording(org)
+    url = f"/api/v1/audit/recordings/{RECORDING}/custody-report"
+    assert client.get(url).status_code == 302  # to the login page
+    client.force_login(people.other_manager)
+    assert client.get(url).status_code == 403
+    client.force_login(people.admin)
+    assert client.get(url).status_code == 403
+    client.force_login(people.manager)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "recording.stored" in response.content.decode()
+    client.force_login(people.privacy)
+    response = client.get(url + ".pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    printed = AuditEntry.objects.filter(action="custody.report_printed", recording_id=RECORDING)
+    assert [e.actor_label for e in printed] == ["manager", "privacy"]
+
+
+def test_another_organisations_people_do_not_learn_the_recording_exists(
+    client, make_org, make_person, fake_recording
+):
+    client.force_login(make_person(make_org(), Role.PRIVACY_OFFICER, "elsewhere"))
+    url = f"/api/v1/audit/recordings/{RECORDING}/custody-report"
+    assert client.get(url).status_code == 404
+
+
+def test_the_view_finds_a_real_recording(client, org, people):
+    """Against the recordings app's model; skipped while that model is not there."""
+    try:
+        model = apps.get_model("recordings", "Recording")
+    except LookupError:
+        pytest.skip("the recordings app has no Recording model yet")
+    recording = _make_recording(model, org, people.officer)
+    events_of_a_recording(org)
+    client.force_login(people.privacy)
+    response = client.get(f"/api/v1/audit/recordings/{recording.pk}/custody-report")
+    assert response.status_code == 200
+    assert response.content.decode().count("recording.") >= 1
+    missing = client.get(f"/api/v1/audit/recordings/{uuid.uuid4()}/custody-report")
+    assert missing.status_code == 404
+
+
+def _make_recording(model, org, officer):
+    import datetime as dt
+
+    from kluis.core.clock import now
+    from kluis.devices.actions import register_camera
+    from kluis.organisations.models import Team
+
+    team = Team.objects.filter(organisation=org).first()
+    camera = register_camera(org, team, serial="BC-REPORT")
+    moment = now()
+    try:
+        return model.objects.create(
+            id=uuid.UUID(RECORDING),
+            organisation=org,
+            team=team,
+            camera=camera,
+            officer=officer,
+            started_at=moment,
+            stopped_at=moment,
+            pre_record_seconds=30,
+            complete=True,
+            size=1,
+            sha256="ab" * 32,
+            header_sha256="cd" * 32,
+            ciphertext_sha256="ef" * 32,
+            plaintext_size=1,
+            chunk_count=1,
+            retention_until=moment + dt.timedelta(days=28),
+            storage_url="file:///tmp",
+            storage_key="k",
+            data_key_name="k",
+            stored_at=moment,
+            receipt={},
+        )
+    except (TypeError, ValueError) as exc:  # the model is still being written by its owner
+        pytest.skip(f"cannot build a Recording for this test yet: {exc}")
