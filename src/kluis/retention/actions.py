@@ -84,11 +84,23 @@ def place_hold(recording, *, reason: str, case_reference: str, note: str = "", a
         )
     if not case_reference.strip():
         raise KluisError(_("A hold names the case it belongs to."), code="hold-needs-case")
-    if reason == Hold.Reason.LEARNING and actor is not None and (recording.officer_id != actor.pk):
-        raise NotAllowed(
-            _("Only the involved officer can keep a recording for learning (ACC-3)."),
-            code="learning-officer-only",
-        )
+    if actor is not None:
+        from .rules import HOLD_ROLES
+
+        if reason == Hold.Reason.LEARNING and recording.officer_id != actor.pk:
+            raise NotAllowed(
+                _("Only the involved officer can keep a recording for learning (ACC-3)."),
+                code="learning-officer-only",
+            )
+        handler = has_role(actor, recording.organisation, *HOLD_ROLES)
+        if not handler and reason != Hold.Reason.LEARNING:
+            raise NotAllowed(
+                _(
+                    "Officers hold their own recordings for learning only; cases are held by "
+                    "the people who handle them."
+                ),
+                code="officer-learning-only",
+            )
     locked = _locked_recording(recording)
     if locked.state != locked.State.STORED or Deletion.objects.filter(recording=locked).exists():
         raise Conflict(
@@ -406,8 +418,8 @@ def request_mass_deletion(organisation, *, due: int, volume) -> MassDeletionRequ
         organisation=organisation, state=MassDeletionRequest.State.WAITING
     )
     for old in waiting:
-        if old.due_count == due and not (old.admin_confirmed_by_id or old.manager_confirmed_by_id):
-            return old
+        if old.due_count == due:
+            return old  # the same question, perhaps half answered: keep it
         old.state = MassDeletionRequest.State.SUPERSEDED
         old.save(update_fields=["state"])
     req = MassDeletionRequest.objects.create(
