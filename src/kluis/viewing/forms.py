@@ -45,7 +45,8 @@ class StartForm(forms.Form):
 
 
 class CoSignForm(forms.Form):
-    participant = forms.IntegerField(widget=forms.HiddenInput)
+    """Password and code of the participant named by the form's `participant` field."""
+
     password = forms.CharField(
         label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "off"})
     )

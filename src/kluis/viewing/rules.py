@@ -10,6 +10,18 @@ from kluis.organisations.permissions import rule
 from .access import is_involved_officer, is_manager_for, may_see
 
 
+def _is_session(obj) -> bool:
+    from .models import ViewingSession
+
+    return isinstance(obj, ViewingSession)
+
+
+def _is_recording(obj) -> bool:
+    from kluis.recordings.models import Recording
+
+    return isinstance(obj, Recording)
+
+
 def _participant(user, session):
     return session.participants.filter(user=user).first()
 
@@ -17,7 +29,7 @@ def _participant(user, session):
 @rule("viewing.start")
 def _start(user, recording):
     """The involved officer or their manager/deputy starts a session about a stored recording."""
-    if recording is None or recording.officer_id is None or not may_see(user, recording):
+    if not _is_recording(recording) or recording.officer_id is None or not may_see(user, recording):
         return False
     return is_involved_officer(user, recording) or is_manager_for(user, recording)
 
@@ -25,7 +37,7 @@ def _start(user, recording):
 @rule("viewing.take_part")
 def _take_part(user, session):
     """See the session page, confirm, end it or report a breach: its participants only."""
-    if session is None or not may_see(user, session.recording):
+    if not _is_session(session) or not may_see(user, session.recording):
         return False
     return _participant(user, session) is not None
 
@@ -33,7 +45,7 @@ def _take_part(user, session):
 @rule("viewing.invite")
 def _invite(user, session):
     """Only the officer's manager or deputy in the session invites other staff (ACC-1)."""
-    if session is None or session.is_finished or not may_see(user, session.recording):
+    if not _is_session(session) or session.is_finished or not may_see(user, session.recording):
         return False
     p = _participant(user, session)
     return p is not None and p.capacity == p.Capacity.MANAGER
@@ -42,7 +54,7 @@ def _invite(user, session):
 @rule("viewing.watch")
 def _watch(user, session):
     """Footage streams only in an open session, to participants who confirmed (ACC-2, ACC-4)."""
-    if session is None or not session.is_open or not may_see(user, session.recording):
+    if not _is_session(session) or not session.is_open or not may_see(user, session.recording):
         return False
     p = _participant(user, session)
     return p is not None and p.confirmed

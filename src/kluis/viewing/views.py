@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kluis.core.problems import KluisError, NotAllowed
-from kluis.organisations.models import User
+from kluis.organisations.models import NO_FOOTAGE_ROLES, Membership, User
 from kluis.organisations.permissions import can, require
 from kluis.web.auth import check_person, is_verified, staff_page
 
@@ -48,6 +48,16 @@ def _session(request, pk, permission="viewing.take_part") -> ViewingSession:
     return session
 
 
+def organisations_with_footage(user):
+    """Organisation ids where `user` holds a role that may see footage (ORG-4)."""
+    return list(
+        Membership.objects.active()
+        .filter(user=user)
+        .exclude(role__in=NO_FOOTAGE_ROLES)
+        .values_list("organisation_id", flat=True)
+    )
+
+
 def _problem(error: KluisError) -> JsonResponse:
     return JsonResponse(
         {"title": error.title, "status": error.status, "detail": error.detail, "code": error.code},
@@ -76,6 +86,8 @@ def _api(view):
 @require_GET
 def my_sessions(request):
     """Sessions the person takes part in: to confirm, to watch, or done."""
+    if not organisations_with_footage(request.user):
+        raise NotAllowed(_("Your role never sees footage."))
     sessions = (
         ViewingSession.objects.filter(participants__user=request.user)
         .select_related("recording", "officer")
@@ -144,11 +156,6 @@ def session_page(request, session_id):
             "session": session,
             "participants": participants,
             "me": me,
-            "cosign_forms": {
-                p.pk: CoSignForm(initial={"participant": p.pk}, prefix=f"p{p.pk}")
-                for p in participants
-                if not p.confirmed
-            },
             "breach_form": BreachForm(),
             "invite_form": invite_form,
             "may_watch": can(request.user, "viewing.watch", session),

@@ -7,4 +7,6 @@ from kluis.viewing.access import may_know_recording
 @rule("web.view_recording")
 def _view_recording(user, recording):
     """A recording's page (metadata, holds, deletion date): the people of ACC-1 only (ORG-4)."""
-    return recording is not None and may_know_recording(user, recording)
+    from kluis.recordings.models import Recording
+
+    return isinstance(recording, Recording) and may_know_recording(user, recording)

@@ -20,7 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
 
-from kluis.core.problems import KluisError
+from kluis.core.problems import KluisError, NotAllowed
 from kluis.organisations.models import NO_FOOTAGE_ROLES, Membership, Role
 from kluis.organisations.permissions import can, require
 
@@ -157,6 +157,12 @@ def home(request):
     return TemplateResponse(request, "web/home.html", context)
 
 
+def _require_role(user, *roles):
+    """Deny by default: lists are for the roles they are made for (ORG-4)."""
+    if not Membership.objects.active().filter(user=user, role__in=roles).exists():
+        raise NotAllowed(_("This page is not for your role."))
+
+
 def _rows(recordings):
     return [{"recording": r, "needs": queries.needs(r)} for r in recordings]
 
@@ -165,6 +171,7 @@ def _rows(recordings):
 @require_GET
 def my_recordings(request):
     """The officer's own recordings and what each still needs."""
+    _require_role(request.user, Role.OFFICER)
     recordings = list(queries.my_recordings(request.user)[:500])
     return TemplateResponse(
         request,
@@ -177,6 +184,7 @@ def my_recordings(request):
 @require_GET
 def team_recordings(request):
     """A manager's or deputy's view: the recordings of their officers, and what is due."""
+    _require_role(request.user, Role.MANAGER, Role.DEPUTY_MANAGER)
     qs = queries.team_recordings(request.user)
     recordings = list(qs[:500])
     due = list(queries.due_for_deletion(qs)[:200])
