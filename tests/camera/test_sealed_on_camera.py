@@ -54,10 +54,8 @@ def test_no_plaintext_file_ever_appears_in_camera_storage(storage, server):
     )
 
 
-@pytest.mark.rule("CAM-1")
-def test_sigkill_mid_recording_leaves_a_recording_the_server_opens(storage, server):
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    args = [
+def camera_command(storage):
+    return [
         sys.executable,
         "-m",
         "kluis.camera",
@@ -82,18 +80,32 @@ def test_sigkill_mid_recording_leaves_a_recording_the_server_opens(storage, serv
         "0",
         "--no-keyboard",
     ]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def start_and_wait_for_recording(storage, size=16 * 1024):
+    """Start `python -m kluis.camera run` at real time; return once it has sealed `size` bytes."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        camera_command(storage), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        recs = storage.recordings()
+        if recs and recs[0].size > size:
+            assert storage.is_being_written(recs[0].path)
+            return proc
+        if proc.poll() is not None:
+            pytest.fail(proc.stderr.read().decode())
+        time.sleep(0.1)
+    proc.kill()
+    proc.wait()
+    pytest.fail("the camera did not record in time")
+
+
+@pytest.mark.rule("CAM-1")
+def test_sigkill_mid_recording_leaves_a_recording_the_server_opens(storage, server):
+    proc = start_and_wait_for_recording(storage)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            recs = storage.recordings()
-            if recs and recs[0].size > 16 * 1024:
-                break
-            assert proc.poll() is None, proc.stderr.read().decode()
-            time.sleep(0.1)
-        else:
-            pytest.fail("the camera did not record in time")
-        assert storage.is_being_written(recs[0].path)
         proc.send_signal(signal.SIGKILL)  # power cut: no chance to finalize
     finally:
         proc.kill()
@@ -119,3 +131,16 @@ def test_sigkill_mid_recording_leaves_a_recording_the_server_opens(storage, serv
         except av.FFmpegError:
             pass  # the last fragment may be cut off mid-chunk; what came before plays
     assert frames >= 25  # at least the first whole fragment (one second)
+
+
+@pytest.mark.rule("REC-3", "CAM-1")
+def test_sigterm_seals_the_running_recording_completely(storage, server):
+    proc = start_and_wait_for_recording(storage, size=4096)
+    proc.send_signal(signal.SIGTERM)  # shutdown: the camera seals before it exits
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err.decode()
+    (rec,) = storage.recordings()
+    with open(rec.path, "rb") as f:
+        result = verify(f, camera_public_key(storage))
+    assert result.complete
+    assert result.manifest.metadata["stop_reason"] == "camera switched off"

@@ -174,6 +174,11 @@ class Camera:
         """Ask ``run`` to end after the current frame; a recording in progress is sealed."""
         self._quit.set()
 
+    @property
+    def quitting(self) -> bool:
+        """True once ``quit()`` was called (a signal, the q key): the caller should stop too."""
+        return self._quit.is_set()
+
     def status(self) -> dict:
         """What the camera is doing, for the control interface: no footage, no keys."""
         with self._lock:

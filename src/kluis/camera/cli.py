@@ -88,7 +88,16 @@ def cmd_run(args) -> int:
     )
     control = None
     if args.control_port:
-        control = ControlServer(camera, "127.0.0.1", args.control_port)
+        try:
+            control = ControlServer(camera, "127.0.0.1", args.control_port)
+        except OSError as exc:
+            camera.close()
+            print(
+                f"cannot open the control interface on port {args.control_port} ({exc}): "
+                "is another camera process running? Use --control-port to pick another.",
+                file=sys.stderr,
+            )
+            return 2
         control.start()
         print(f"control interface on http://127.0.0.1:{control.address[1]}/", file=sys.stderr)
     if not args.no_keyboard and start_keyboard(camera):
@@ -111,7 +120,7 @@ def cmd_run(args) -> int:
     try:
         for at, button in script:
             camera.run(until=at, close=False)
-            if camera._quit.is_set():
+            if camera.quitting:
                 break
             if button == "record":
                 if args.colleagues:
@@ -122,7 +131,7 @@ def cmd_run(args) -> int:
             else:
                 camera.press_stop()
             print(f"{button} at camera time {at}", file=sys.stderr, flush=True)
-        if not camera._quit.is_set():
+        if not camera.quitting:
             camera.run(until=args.duration, close=False)
     except CameraError as exc:
         print(exc, file=sys.stderr)
