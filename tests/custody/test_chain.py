@@ -41,17 +41,17 @@ def test_an_untouched_trail_verifies(trail):
 
 
 @pytest.mark.parametrize(
-    "column,value",
+    "column,value,position",
     [
-        ("action", "'recording.viewed'"),
-        ("actor_label", "'someone else'"),
-        ("purpose", "'complaint'"),
-        ("details_json", "'{\"i\":99}'"),
-        ("object_id", "'42'"),
-        ("at", "'2020-01-01 00:00:00'"),
+        ("action", "'recording.viewed'", 1),
+        ("actor_label", "'someone else'", 13),
+        ("purpose", "'complaint'", 6),
+        ("details_json", "'{\"i\":99}'", 13),
+        ("object_id", "'42'", 2),
+        ("at", "'2020-01-01 00:00:00'", 7),
+        ("organisation_id", "NULL", 9),
     ],
 )
-@pytest.mark.parametrize("position", [1, 6, 13])
 def test_changing_any_field_of_any_entry_is_named(trail, column, value, position):
     chain = trail(10)
     sql(
@@ -63,7 +63,7 @@ def test_changing_any_field_of_any_entry_is_named(trail, column, value, position
     assert "changed" in problem.reason
 
 
-@pytest.mark.parametrize("position", [1, 2, 7, 12])
+@pytest.mark.parametrize("position", [1, 7, 12])
 def test_deleting_an_entry_is_named(trail, position):
     chain = trail(10)
     sql(f"DELETE FROM {TABLE} WHERE chain = %s AND sequence = %s", [chain, position])  # noqa: S608

@@ -58,50 +58,46 @@ def test_a_good_export_verifies(exported):
     assert check(exported, strict=False)[0].entries == 13
 
 
-@pytest.mark.parametrize("sequence", range(1, 14))
-def test_changing_any_entry_in_an_export_is_named(exported, sequence):
-    lines = list(exported)
-    i = entry_line(lines, sequence)
-    lines[i] = lines[i].replace(b'"action":"', b'"action":"X', 1)
-    problem = broken(lines)
-    assert problem.sequence == sequence and "changed" in problem.reason
-    assert problem.where == f"line {i + 1}"
+def test_changing_any_entry_in_an_export_is_named(exported):
+    for sequence in range(1, 14):
+        lines = list(exported)
+        i = entry_line(lines, sequence)
+        lines[i] = lines[i].replace(b'"action":"', b'"action":"X', 1)
+        problem = broken(lines)
+        assert problem.sequence == sequence and "changed" in problem.reason
+        assert problem.where == f"line {i + 1}"
 
 
-@pytest.mark.parametrize("sequence", range(1, 14))
-def test_deleting_any_entry_from_an_export_is_named(exported, sequence):
-    lines = list(exported)
-    del lines[entry_line(lines, sequence)]
-    problem = broken(lines)
-    if sequence in (8, 13):  # right before a checkpoint, or the last
-        assert problem.sequence in (sequence, sequence + 1)
-    else:
+def test_deleting_any_entry_from_an_export_is_named(exported):
+    for sequence in range(1, 14):
+        lines = list(exported)
+        del lines[entry_line(lines, sequence)]
+        problem = broken(lines)
         assert problem.sequence == sequence
-    assert (
-        "missing" in problem.reason
-        or "shortened" in problem.reason
-        or "cut short" in (problem.reason)
-        or "out of place" in problem.reason
-    )
+        if sequence in (8, 13):  # right before the checkpoint that signed it
+            assert "shortened" in problem.reason
+        else:
+            assert "missing" in problem.reason
 
 
-@pytest.mark.parametrize("sequence", range(1, 13))
-def test_swapping_any_two_neighbours_in_an_export_is_named(exported, sequence):
-    lines = list(exported)
-    i, j = entry_line(lines, sequence), entry_line(lines, sequence + 1)
-    lines[i], lines[j] = lines[j], lines[i]
-    problem = broken(lines)
-    assert problem.sequence in (sequence, sequence + 1)
+def test_swapping_any_two_neighbours_in_an_export_is_named(exported):
+    for sequence in range(1, 13):
+        lines = list(exported)
+        i, j = entry_line(lines, sequence), entry_line(lines, sequence + 1)
+        lines[i], lines[j] = lines[j], lines[i]
+        problem = broken(lines)
+        assert problem.sequence == sequence
+        assert "missing" in problem.reason or "shortened" in problem.reason
 
 
-@pytest.mark.parametrize("sequence", [1, 5, 12])
-def test_inserting_an_entry_into_an_export_is_named(exported, sequence):
-    lines = list(exported)
-    i = entry_line(lines, sequence)
-    lines.insert(i + 1, lines[i])  # a copy of a real entry, hash and all
-    problem = broken(lines)
-    assert problem.sequence == sequence and "appears again" in problem.reason
-    assert problem.where == f"line {i + 2}"
+def test_inserting_an_entry_into_an_export_is_named(exported):
+    for sequence in range(1, 14):
+        lines = list(exported)
+        i = entry_line(lines, sequence)
+        lines.insert(i + 1, lines[i])  # a copy of a real entry, hash and all
+        problem = broken(lines)
+        assert problem.sequence == sequence and "appears again" in problem.reason
+        assert problem.where == f"line {i + 2}"
 
 
 def test_truncating_an_export_is_named(exported):
