@@ -23,7 +23,8 @@ OUTPUT_NAMES = ("537", "538", "539", "540")  # heatmap, scale, offset, landmarks
 
 # ONNX protobuf field numbers (onnx.proto3) needed to find the declared shapes.
 _MODEL_GRAPH = 7
-_GRAPH_INPUT, _GRAPH_OUTPUT = 11, 12
+_GRAPH_INITIALIZER, _GRAPH_INPUT, _GRAPH_OUTPUT = 5, 11, 12
+_TENSOR_NAME = 8
 _VALUE_INFO_NAME, _VALUE_INFO_TYPE = 1, 2
 _TYPE_TENSOR = 1
 _TENSOR_SHAPE = 2
@@ -139,20 +140,39 @@ def _value_info_name(value_info: bytes) -> str:
     return ""
 
 
+def _initializer_names(graph: bytes) -> set[str]:
+    names = set()
+    for number, wire, raw in _fields(graph):
+        if number == _GRAPH_INITIALIZER and wire == 2:
+            for n, w, r in _fields(_payload(raw)):
+                if n == _TENSOR_NAME and w == 2:
+                    names.add(_payload(r).decode())
+    return names
+
+
 def make_shapes_dynamic(model: bytes) -> bytes:
     """Remove the declared shape of the image input and of every output of an ONNX model.
 
     onnxruntime rejects inputs whose size differs from a declared fixed shape; without a declared
     shape it infers the sizes from the actual input, so one file serves every input size.
+    The weights are also taken off the list of graph inputs, where the model's old exporter put
+    them: as inputs they could be overridden, so onnxruntime would not fold them into the
+    convolutions (the fix onnxruntime's remove_initializer_from_input.py tool applies).
     """
 
-    def input_or_output(payload: bytes) -> bytes:
-        if _value_info_name(payload) in (INPUT_NAME, *OUTPUT_NAMES):
-            return _drop_shape(payload)
-        return payload
-
     def graph(payload: bytes) -> bytes:
-        return _edit(payload, {_GRAPH_INPUT: input_or_output, _GRAPH_OUTPUT: input_or_output})
+        weights = _initializer_names(payload)
+
+        def graph_input(info: bytes) -> bytes | None:
+            name = _value_info_name(info)
+            if name in weights:
+                return None
+            return _drop_shape(info) if name == INPUT_NAME else info
+
+        def graph_output(info: bytes) -> bytes:
+            return _drop_shape(info) if _value_info_name(info) in OUTPUT_NAMES else info
+
+        return _edit(payload, {_GRAPH_INPUT: graph_input, _GRAPH_OUTPUT: graph_output})
 
     return _edit(model, {_MODEL_GRAPH: graph})
 
