@@ -174,7 +174,7 @@ def main() -> int:
     if not args.no_deface:
         out = str(Path(workdir) / "deface.mp4")
         rows.append(
-            ("deface 1.5.0 default (every frame, full size)", run_deface(clip, out, None), out)
+            ("deface 1.5.0 default (every frame, full size)", *run_deface(clip, out, None), out)
         )
         if args.deface_scaled:
             size = default_detect_size(clip.width, clip.height)
