@@ -57,17 +57,17 @@ class Clip:
 
 
 def default_actors() -> list[Actor]:
-    """Three people: one walking steadily (the requester in tests), one bobbing on a curve,
-    one walking in from the right edge after a second."""
+    """Three people on paths that never cross for at least 6 s: one walking steadily (the
+    requester in tests), one bobbing on a curve, one walking in from the right edge after 1 s."""
     return [
-        Actor("requester", "astronaut", 0.6, lambda t: (20 + 80 * t, 30 + 10 * math.sin(t * 4.2))),
+        Actor("requester", "astronaut", 0.6, lambda t: (20 + 35 * t, 20 + 10 * math.sin(t * 4.2))),
         Actor(
             "bystander",
             "cameraman",
             0.8,
-            lambda t: (500 - 60 * t, 190 + 18 * math.sin(t * 2 * math.pi)),
+            lambda t: (500 - 25 * t, 190 + 18 * math.sin(t * 2 * math.pi)),
         ),
-        Actor("newcomer", "astronaut-mirrored", 0.55, lambda t: (660 - 150 * (t - 1.0), 12), 1.0),
+        Actor("newcomer", "astronaut-mirrored", 0.55, lambda t: (660 - 60 * (t - 1.0), 12), 1.0),
     ]
 
 
@@ -130,18 +130,24 @@ def make_clip(
         for i in range(frames):
             t = i / fps
             img = background.copy()
+            painted: list[tuple[str, Box | None, Box]] = []  # (name, face, sprite rectangle)
             for actor in actors:
-                box = None
-                if actor.appears <= t < actor.disappears:
-                    sprite, face = sprites[actor.sprite]
-                    s = actor.scale * k
-                    sp = cv2.resize(
-                        sprite, (round(sprite.shape[1] * s), round(sprite.shape[0] * s))
-                    )
-                    px, py = actor.position(t)
-                    px, py = round(px * k), round(py * k)
-                    box = _paste(img, sp, px, py, tuple(v * s for v in face))
-                clip.faces[actor.name].append(box)
+                if not actor.appears <= t < actor.disappears:
+                    clip.faces[actor.name].append(None)
+                    continue
+                sprite, face = sprites[actor.sprite]
+                s = actor.scale * k
+                sp = cv2.resize(sprite, (round(sprite.shape[1] * s), round(sprite.shape[0] * s)))
+                px, py = actor.position(t)
+                px, py = round(px * k), round(py * k)
+                box = _paste(img, sp, px, py, tuple(v * s for v in face))
+                painted.append((actor.name, box, (px, py, px + sp.shape[1], py + sp.shape[0])))
+            for n, (name, box, _) in enumerate(painted):
+                # A face hidden behind a person drawn later is not visible: no ground truth.
+                later = [rect for _, _, rect in painted[n + 1 :]]
+                if box is not None and covered(box, later, 1 - VISIBLE_SHARE):
+                    box = None
+                clip.faces[name].append(box)
             frame = av.VideoFrame.from_ndarray(img, format="rgb24")
             frame.pts = i
             out.mux(vs.encode(frame))
