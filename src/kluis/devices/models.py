@@ -182,6 +182,9 @@ class CameraNonce(models.Model):
             models.UniqueConstraint(fields=["camera", "nonce"], name="camera_nonce_once")
         ]
 
+    def __str__(self):
+        return self.nonce
+
 
 class OrganisationKey(models.Model):
     """The organisation's X25519 key pair: cameras seal every recording's data key to it.

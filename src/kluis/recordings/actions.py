@@ -234,21 +234,20 @@ def enable_storage_location(
     from .storage import get_storage
 
     _check(actor, "devices.manage", organisation)
-    if external:
-        if (
-            agreement is None
-            or agreement.organisation_id != organisation.pk
-            or not agreement.security_terms_signed
-            or agreement.signed_on > now().date()
-        ):
-            raise KluisError(
-                _(
-                    "An external storage location needs a signed processing agreement with "
-                    "signed security terms, recorded for this organisation first (STO-2)."
-                ),
-                code="processing-agreement-missing",
-                status=409,
-            )
+    if external and (
+        agreement is None
+        or agreement.organisation_id != organisation.pk
+        or not agreement.security_terms_signed
+        or agreement.signed_on > now().date()
+    ):
+        raise KluisError(
+            _(
+                "An external storage location needs a signed processing agreement with "
+                "signed security terms, recorded for this organisation first (STO-2)."
+            ),
+            code="processing-agreement-missing",
+            status=409,
+        )
     get_storage(url)  # refuses a URL it cannot use before anything is saved
     location, _created = StorageLocation.objects.update_or_create(
         organisation=organisation,

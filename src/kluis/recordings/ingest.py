@@ -158,7 +158,7 @@ def receive(upload: Upload, *, offset: int, stream, length: int, body_sha256: st
                 os.ftruncate(fd, offset)
                 if got != length:
                     raise BodyRejected(
-                        _("The body ended after %(got)d of %(length)d bytes; nothing of it was kept.")
+                        _("The body ended after %(got)d of %(length)d bytes; none of it was kept.")
                         % {"got": got, "length": length},
                         code="upload-body-incomplete",
                         offset=offset,
@@ -219,8 +219,7 @@ def _reject(upload: Upload, code: str, reason: str):
     _discard_files(upload)
     get_keystore().destroy(data_key_name(upload.recording_id))
     raise UploadRejected(
-        _("The recording was rejected and nothing of it was kept: %(reason)s")
-        % {"reason": reason},
+        _("The recording was rejected and nothing of it was kept: %(reason)s") % {"reason": reason},
         code=code,
     )
 
@@ -230,6 +229,12 @@ def _discard_files(upload: Upload) -> None:
     for name in (f"{upload.recording_id}.part", f"{upload.recording_id}.lock"):
         (directory / name).unlink(missing_ok=True)
     _fsync_dir(directory)
+
+
+def tidy(upload: Upload) -> None:
+    """Remove a completed upload's staged file left by a crash right after its commit."""
+    if upload.state == Upload.State.COMPLETE and staged_path(upload).exists():
+        _discard_files(upload)
 
 
 def complete(upload: Upload) -> Upload:
@@ -275,9 +280,7 @@ def complete(upload: Upload) -> Upload:
             _("it names another camera or organisation, or is sealed to another key"),
         )
     if manifest.recording_id != str(upload.recording_id):
-        _reject(
-            upload, "recording-id-mismatch", _("its recording id differs from the upload's")
-        )
+        _reject(upload, "recording-id-mismatch", _("its recording id differs from the upload's"))
 
     store = get_keystore()
     key_name = data_key_name(upload.recording_id)
@@ -341,4 +344,3 @@ def complete(upload: Upload) -> Upload:
     _discard_files(upload)
     upload.refresh_from_db()
     return upload
-

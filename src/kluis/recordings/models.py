@@ -131,9 +131,7 @@ class Recording(models.Model):
     data_key_name = models.CharField(_("key store entry"), max_length=200)
     stored_at = models.DateTimeField(_("stored at"))
     receipt = models.JSONField(_("signed receipt"))
-    state = models.CharField(
-        _("state"), max_length=10, choices=State.choices, default=State.STORED
-    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.STORED)
 
     class Meta:
         verbose_name = _("recording")

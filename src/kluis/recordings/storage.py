@@ -8,6 +8,7 @@ atomic rename after fsync; an S3 object appears when its multipart upload comple
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import os
@@ -33,9 +34,7 @@ class Storage(ABC):
     url: str
 
     @abstractmethod
-    def put_file(
-        self, key: str, path: Path, *, retain_until: dt.datetime | None = None
-    ) -> None:
+    def put_file(self, key: str, path: Path, *, retain_until: dt.datetime | None = None) -> None:
         """Store the file at `path` under `key`, durably and atomically. `path` is kept."""
 
     @abstractmethod
@@ -172,9 +171,7 @@ class S3Storage(Storage):
             extra["ObjectLockRetainUntilDate"] = retain_until
         s3_key = self._key(key)
         try:
-            upload = self.client.create_multipart_upload(
-                Bucket=self.bucket, Key=s3_key, **extra
-            )
+            upload = self.client.create_multipart_upload(Bucket=self.bucket, Key=s3_key, **extra)
             upload_id = upload["UploadId"]
             parts = []
             try:
@@ -202,12 +199,10 @@ class S3Storage(Storage):
                     MultipartUpload={"Parts": parts},
                 )
             except BaseException:
-                try:
+                with contextlib.suppress(BotoCoreError, ClientError):
                     self.client.abort_multipart_upload(
                         Bucket=self.bucket, Key=s3_key, UploadId=upload_id
                     )
-                except (BotoCoreError, ClientError):
-                    pass
                 raise
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(f"Storing {key} in {self.bucket} failed: {exc}") from exc
@@ -271,9 +266,7 @@ class S3RangeFile(io.RawIOBase):
         self._s3 = storage
         self._key = s3_key
         self._pos = 0
-        self._size = storage.client.head_object(Bucket=storage.bucket, Key=s3_key)[
-            "ContentLength"
-        ]
+        self._size = storage.client.head_object(Bucket=storage.bucket, Key=s3_key)["ContentLength"]
         self._buf = b""
         self._buf_start = 0
 

@@ -36,6 +36,7 @@ def _state(upload: Upload, *, with_url: bool = False) -> dict:
     receipt = None
     if upload.state == Upload.State.COMPLETE:
         receipt = Recording.objects.values_list("receipt", flat=True).get(pk=upload.pk)
+        ingest.tidy(upload)
     body = {
         "offset": upload.offset,
         "size": upload.size,
@@ -100,7 +101,10 @@ class UploadDetailView(APIView):
         request={"application/offset+octet-stream": OpenApiTypes.BINARY},
         parameters=[
             OpenApiParameter(
-                "Upload-Offset", int, OpenApiParameter.HEADER, required=True,
+                "Upload-Offset",
+                int,
+                OpenApiParameter.HEADER,
+                required=True,
                 description="Where these bytes go: the upload's current offset.",
             )
         ],

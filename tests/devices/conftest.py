@@ -1,0 +1,1 @@
+from tests.recordings.conftest import enrol, footage_store, seaweed  # noqa: F401  (shared fixtures)
