@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import stat
+import time
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kluis.camera.dock import DockClient, DockError
 from kluis.camera.storage import CameraStorage
@@ -154,3 +156,23 @@ def test_a_recording_in_progress_is_left_for_the_next_dock(storage, server):
     camera.close()
     report = DockClient(storage).dock()
     assert report.ok and len(report.results) == 1 and storage.recordings() == []
+
+
+@pytest.mark.rule("CAM-2")
+def test_a_recording_another_dock_is_offloading_is_left_alone(storage, server):
+    rec = record(storage, seconds=2)
+    with storage.claim(rec.path) as mine:
+        assert mine
+        report = DockClient(storage).dock()
+    assert report.skipped_in_progress == [rec.recording_id] and rec.path.exists()
+
+
+@pytest.mark.rule("ORG-5")
+def test_a_camera_whose_clock_is_off_signs_with_the_servers_time(storage, server):
+    client = DockClient(storage, now=lambda: time.time() - 3600)  # woke up an hour behind
+    assert client.status()["camera_id"] == storage.read_state()["camera_id"]
+    # A wrong key is still refused: the server's clock only fixes the timestamp.
+    other = DockClient(CameraStorage(storage.root), now=lambda: time.time() - 3600)
+    other._key = Ed25519PrivateKey.generate()
+    with pytest.raises(DockError, match="401"):
+        other.status()

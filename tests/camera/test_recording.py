@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 
 import pytest
 
@@ -129,3 +130,38 @@ def test_the_camera_has_no_command_to_play_or_delete():
     assert sorted(commands) == ["dock", "enrol", "run", "status"]
     names = [n for n in dir(Camera) if not n.startswith("_")]
     assert not [n for n in names if any(w in n for w in ("play", "delete", "erase", "open"))]
+
+
+@pytest.mark.rule("CAM-1")
+def test_a_full_card_ends_the_recording_but_not_the_camera(storage, server):
+    camera = make_camera(storage, pre_record=2, chunk_size=4096)
+    real_create = storage.create_recording_file
+    budget = {"bytes": 20_000}
+
+    class FillingFile:
+        def __init__(self, f):
+            self.f = f
+
+        def write(self, data):
+            budget["bytes"] -= len(data)
+            if budget["bytes"] < 0:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.f.write(data)
+
+        def __getattr__(self, name):
+            return getattr(self.f, name)
+
+    storage.create_recording_file = lambda rid: FillingFile(real_create(rid))
+    camera.run(until=3, close=False)
+    camera.press_record()
+    camera.run(until=12, close=False)
+    status = camera.status()
+    assert status["state"] == "standby" and "No space" in status["last_error"]
+    budget["bytes"] = 10**9  # the officer docks, space is freed
+    camera.press_record()
+    camera.run(until=15, close=False)
+    camera.close()
+    assert len(camera.finished) == 1 and len(storage.recordings()) == 2
+    for rec in storage.recordings():  # the cut-off one still opens up to its last chunk
+        reader, _ = open_recording(rec.path, server, camera_public_key(storage))
+        assert reader.complete == (rec.recording_id == camera.finished[0]["recording_id"])

@@ -17,6 +17,7 @@ Timing, all in camera seconds:
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -57,6 +58,7 @@ class _ActiveRecording:
         self.recorder: Recorder | None = None
         self.last: Fragment | None = None
         self.last_frames = 0
+        self.first_start = 0.0
 
 
 class Camera:
@@ -93,6 +95,7 @@ class Camera:
         self.warning: str | None = None
         self.emergency = False
         self.finished: list[dict] = []  # summaries of recordings sealed in this run
+        self.last_error: str | None = None  # shown in the status until the next recording
         # Livestream (LIV-1) is a later issue: it subscribes here. Emergency listeners get the
         # camera; fragment listeners get every fragment while an emergency is on.
         self.emergency_listeners: list[Callable[[Camera], None]] = []
@@ -128,11 +131,12 @@ class Camera:
             if self._key is None:
                 self._key = self.storage.load_key()
             self._identity_cache = identity
+            self.last_error = None
             now = self.clock.monotonic()
             rec = _ActiveRecording(now, now - self.buffer.seconds, emergency)
             self._recording = rec
             for frag in self.buffer.take_from(now):
-                self._feed_recording(rec, frag)
+                self._guarded(rec, self._feed_recording, rec, frag)
             log.info("recording started at camera time %.2f", now)
             return self.status()
 
@@ -197,6 +201,7 @@ class Camera:
                 "emergency": self.emergency,
                 "recording_id": rec.recorder.recording_id if rec and rec.recorder else None,
                 "recordings_sealed": len(self.finished),
+                "last_error": self.last_error,
             }
 
     # --- the capture loop ------------------------------------------------------------------
@@ -233,9 +238,10 @@ class Camera:
             for frag in fragments:
                 self._on_fragment(frag)
             if self._recording is not None:
-                if self._recording.stop_at is None:
-                    self._recording.stop_reason = "camera switched off"
-                self._finish(self._recording)
+                rec = self._recording
+                if rec.stop_at is None:
+                    rec.stop_reason = "camera switched off"
+                self._guarded(rec, self._finish, rec)
         self.source.close()
         if self.audio is not None:
             self.audio.close()
@@ -245,15 +251,33 @@ class Camera:
         rec = self._recording
         if rec is not None:
             if rec.stop_at is not None and frag.start >= rec.stop_at:
-                self._finish(rec)
+                self._guarded(rec, self._finish, rec)
             else:
-                self._feed_recording(rec, frag)
+                self._guarded(rec, self._feed_recording, rec, frag)
         if self.emergency:
             for listener in list(self.fragment_listeners):
                 try:
                     listener(frag)
                 except Exception:
                     log.exception("fragment listener failed")
+
+    def _guarded(self, rec: _ActiveRecording, step, *args) -> None:
+        """Run one storage step of a recording; on a storage failure, keep the camera going.
+
+        A full or failing card must not take standby down with it: the recording is closed as
+        a power cut would leave it (verifiable up to its last whole chunk), the error shows in
+        the status, and the next press starts a new recording.
+        """
+        try:
+            step(*args)
+        except OSError as exc:
+            log.exception("storage failed during a recording")
+            self.last_error = f"storage failed: {exc}"
+            if self._recording is rec:
+                self._recording = None
+            if rec.recorder is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    rec.recorder.abandon()
 
     def _feed_recording(self, rec: _ActiveRecording, frag: Fragment) -> None:
         if rec.recorder is None:
@@ -275,6 +299,7 @@ class Camera:
         rec.last, rec.last_frames = frag, frames
 
     def _start_recorder(self, rec: _ActiveRecording, first: Fragment) -> None:
+        rec.first_start = first.start
         identity = self._identity_cache
         state = self.storage.read_state()
         assignment = state.get("assignment") or None
@@ -323,13 +348,15 @@ class Camera:
         metadata = dict(rec.recorder.metadata)
         metadata.update(
             {
-                "stop_pressed_at": iso(self.clock.wall(rec.stop_at)) if rec.stop_at else None,
+                "stop_pressed_at": (
+                    iso(self.clock.wall(rec.stop_at)) if rec.stop_at is not None else None
+                ),
                 "stop_reason": rec.stop_reason,
                 "colleagues_present": self.colleagues_present,
                 "warning": self.warning,
                 "emergency": rec.emergency,
                 "video_frames": rec.recorder.video_frames,
-                "duration_seconds": round(rec.recorder.video_frames / self.settings.fps, 3),
+                "duration_seconds": round(end - rec.first_start, 3),
             }
         )
         rec.recorder.finish(self.clock.wall(end), metadata)

@@ -13,6 +13,7 @@ this recording's id, size and SHA-256. Anything else leaves the file where it is
 from __future__ import annotations
 
 import base64
+import email.utils
 import hashlib
 import http.client
 import json
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 PIECE_SIZE = 4 * 1024 * 1024  # bytes per PATCH: a dropped connection costs at most this much
 SIGNATURE_PREFIX = "KLUIS-CAMERA-V1"
+CLOCK_TOLERANCE = 60.0  # clock difference (s) we ignore; the server allows 300
 RECEIPT_FIELDS = ("recording_id", "camera_id", "organisation_id", "sha256", "size", "stored_at")
 
 
@@ -157,6 +159,7 @@ class DockClient:
         self._now = now
         self._key = None
         self._streak = 0  # consecutive network failures without progress
+        self._skew = 0.0  # seconds to add to our clock to get the server's (see _learn_clock)
 
     # --- HTTP ------------------------------------------------------------------------------
 
@@ -181,23 +184,49 @@ class DockClient:
         Network failures raise OSError or http.client.HTTPException for the caller to retry.
         """
         full_path = self._parsed.path.rstrip("/") + path
-        headers = dict(headers or {})
-        if body and "Content-Type" not in headers:
-            headers["Content-Type"] = "application/json"
-        if signed:
-            headers.update(self._signature_headers(method, full_path, body))
-        conn = self._connection()
-        try:
-            conn.request(method, full_path, body=body, headers=headers)
-            response = conn.getresponse()
-            raw = response.read()
-        finally:
-            conn.close()
+        base_headers = dict(headers or {})
+        if body and "Content-Type" not in base_headers:
+            base_headers["Content-Type"] = "application/json"
+        for attempt in (1, 2):
+            headers = dict(base_headers)
+            if signed:
+                headers.update(self._signature_headers(method, full_path, body))
+            conn = self._connection()
+            try:
+                conn.request(method, full_path, body=body, headers=headers)
+                response = conn.getresponse()
+                raw = response.read()
+            finally:
+                conn.close()
+            if not (signed and response.status == 401 and attempt == 1):
+                break
+            if not self._learn_clock(response.getheader("Date")):
+                break
         try:
             data = json.loads(raw) if raw else {}
         except json.JSONDecodeError:
             data = {"detail": raw[:200].decode("utf-8", "replace")}
         return response.status, data if isinstance(data, dict) else {"value": data}
+
+    def _learn_clock(self, date_header: str | None) -> bool:
+        """After a 401, adopt the server's clock if ours is far off; True means "sign again".
+
+        A camera without a battery-backed clock may wake up with the wrong time, and the
+        server refuses signatures more than 300 s off. The signature still needs the camera's
+        key, so following the server's Date header opens nothing to anyone else.
+        """
+        if not date_header:
+            return False
+        try:
+            server_time = email.utils.parsedate_to_datetime(date_header).timestamp()
+        except (TypeError, ValueError):
+            return False
+        skew = server_time - self._now()
+        if abs(skew - self._skew) <= CLOCK_TOLERANCE:
+            return False  # our clock was not the problem
+        log.warning("camera clock is %.0f s off the server's: signing with the server's time", skew)
+        self._skew = skew
+        return True
 
     def _signature_headers(self, method: str, path: str, body: bytes) -> dict:
         state = self.storage.read_state()
@@ -205,7 +234,7 @@ class DockClient:
             raise DockError("this camera is not enrolled: run kluis camera enrol first")
         if self._key is None:
             self._key = self.storage.load_key()
-        timestamp = str(int(self._now()))
+        timestamp = str(int(self._now() + self._skew))
         nonce = secrets.token_hex(16)
         body_sha = hashlib.sha256(body).hexdigest()
         signature = self._key.sign(string_to_sign(method, path, timestamp, nonce, body_sha))
@@ -307,16 +336,17 @@ class DockClient:
         """A whole dock session: fetch status, then offload every finished recording."""
         report = DockReport(status=self.status())
         for rec in self.storage.recordings():
-            if self.storage.is_being_written(rec.path):
-                report.skipped_in_progress.append(rec.recording_id)
-                continue
-            try:
-                report.results.append(self.offload(rec))
-            except DockError as exc:
-                log.warning("offload of %s failed: %s", rec.recording_id, exc)
-                report.results.append(
-                    OffloadResult(rec.recording_id, rec.size, erased=False, error=str(exc))
-                )
+            with self.storage.claim(rec.path) as mine:
+                if not mine:  # still being recorded (or another dock has it)
+                    report.skipped_in_progress.append(rec.recording_id)
+                    continue
+                try:
+                    report.results.append(self.offload(rec))
+                except DockError as exc:
+                    log.warning("offload of %s failed: %s", rec.recording_id, exc)
+                    report.results.append(
+                        OffloadResult(rec.recording_id, rec.size, erased=False, error=str(exc))
+                    )
         return report
 
     def offload(self, rec: StoredRecording) -> OffloadResult:

@@ -198,6 +198,28 @@ class CameraStorage:
             os.close(fd)
         return False
 
+    @contextlib.contextmanager
+    def claim(self, path: Path):
+        """Hold a recording for offload; yields False if a recorder or another dock holds it.
+
+        The lock is the same one the recorder holds while writing, so a file is never offloaded
+        while it grows, and two dock runs never offload (and erase) the same file at once.
+        """
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            yield False
+            return
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)
+
     def recordings(self) -> list[StoredRecording]:
         """Sealed recordings on the camera, oldest first (offload order)."""
         if not self.recordings_dir.exists():
