@@ -148,9 +148,11 @@ def test_destroying_the_recording_key_shreds_the_footage(enrol, footage_store):
     from kluis import sealed
     from kluis.devices.keys import organisation_private_key
 
-    with get_storage(rec.storage_url).open(rec.storage_key) as fh:
-        with pytest.raises(sealed.KeyRemovedError):
-            sealed.open_sealed(fh, organisation_private_key(rec.organisation), camera.public_key)
+    with (
+        get_storage(rec.storage_url).open(rec.storage_key) as fh,
+        pytest.raises(sealed.KeyRemovedError),
+    ):
+        sealed.open_sealed(fh, organisation_private_key(rec.organisation), camera.public_key)
     assert get_keystore().destroy(rec.data_key_name)
     with pytest.raises(FootageGone):
         read_range(rec, 0, 9)
