@@ -165,3 +165,21 @@ def test_a_full_card_ends_the_recording_but_not_the_camera(storage, server):
     for rec in storage.recordings():  # the cut-off one still opens up to its last chunk
         reader, _ = open_recording(rec.path, server, camera_public_key(storage))
         assert reader.complete == (rec.recording_id == camera.finished[0]["recording_id"])
+
+
+@pytest.mark.rule("REC-3")
+def test_a_recording_outside_the_assigned_shift_names_no_officer(storage, server):
+    def shift(state):
+        state["assignment"].update(
+            shift_start="2026-11-28T07:00:00Z", shift_end="2026-11-28T15:00:00Z"
+        )
+
+    storage.update_state(shift)  # yesterday's shift; the camera was not docked since
+    camera = make_camera(storage, pre_record=2)
+    camera.run(until=3, close=False)
+    camera.press_record()
+    camera.run(until=5, close=False)
+    camera.close()
+    (rec,) = storage.recordings()
+    reader, _ = open_recording(rec.path, server, camera_public_key(storage))
+    assert reader.manifest.metadata["officer"] is None

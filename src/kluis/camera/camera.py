@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
@@ -34,6 +35,22 @@ SOFTWARE = "kluis-camera/1"
 WARNING_CHOICES = ("before", "after", "none")
 DEFAULT_PRE_RECORD_SECONDS = 30  # RULES.md: the default where a policy states no number
 POLICY_CHECK_SECONDS = 10.0  # how often a running camera looks for a new policy from the dock
+
+
+def _assignment_at(assignment: dict | None, moment: dt.datetime) -> dict | None:
+    """The dock's assignment if ``moment`` falls in its shift, else None (REC-3).
+
+    A camera that was not docked since yesterday's shift must not stamp yesterday's officer on
+    today's footage; the server matches its own assignment records to the recording anyway.
+    """
+    if not assignment:
+        return None
+    try:
+        start = dt.datetime.fromisoformat(assignment["shift_start"].replace("Z", "+00:00"))
+        end = dt.datetime.fromisoformat(assignment["shift_end"].replace("Z", "+00:00"))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return assignment  # no usable shift times: trust the dock's word
+    return assignment if start <= moment <= end else None
 
 
 def _number(seconds: float) -> int | float:
@@ -302,7 +319,7 @@ class Camera:
         rec.first_start = first.start
         identity = self._identity_cache
         state = self.storage.read_state()
-        assignment = state.get("assignment") or None
+        assignment = _assignment_at(state.get("assignment"), self.clock.wall(rec.pressed_at))
         metadata = {
             "kind": "kluis-camera-recording",
             "software": SOFTWARE,
