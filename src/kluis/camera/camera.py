@@ -48,9 +48,9 @@ def _assignment_at(assignment: dict | None, moment: dt.datetime) -> dict | None:
     try:
         start = dt.datetime.fromisoformat(assignment["shift_start"].replace("Z", "+00:00"))
         end = dt.datetime.fromisoformat(assignment["shift_end"].replace("Z", "+00:00"))
+        return assignment if start <= moment <= end else None
     except (KeyError, TypeError, ValueError, AttributeError):
-        return assignment  # no usable shift times: trust the dock's word
-    return assignment if start <= moment <= end else None
+        return assignment  # no usable (or naive) shift times: trust the dock's word
 
 
 def _number(seconds: float) -> int | float:

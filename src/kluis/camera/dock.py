@@ -62,7 +62,13 @@ def string_to_sign(method: str, path: str, timestamp: str, nonce: str, body_sha2
 
 
 def verify_receipt(
-    receipt: dict, receipt_public_key: bytes, *, recording_id: str, sha256: str, size: int
+    receipt: dict,
+    receipt_public_key: bytes,
+    *,
+    recording_id: str,
+    sha256: str,
+    size: int,
+    camera_id: str | None = None,
 ) -> None:
     """Raise ReceiptError unless the receipt is signed by the server and is for this very file.
 
@@ -78,11 +84,10 @@ def verify_receipt(
         )
     except (InvalidSignature, ValueError, TypeError) as exc:
         raise ReceiptError(f"the receipt's signature does not verify ({exc!r}): kept the recording")
-    mismatches = [
-        name
-        for name, ours in (("recording_id", recording_id), ("sha256", sha256), ("size", size))
-        if body.get(name) != ours
-    ]
+    expected = [("recording_id", recording_id), ("sha256", sha256), ("size", size)]
+    if camera_id is not None:
+        expected.append(("camera_id", camera_id))
+    mismatches = [name for name, ours in expected if body.get(name) != ours]
     if mismatches:
         raise ReceiptError(
             f"the receipt does not match this recording ({', '.join(mismatches)}): kept it"
@@ -421,8 +426,15 @@ class DockClient:
                 else:
                     raise self._problem(status, data, "upload refused")
         result.receipt = receipt
-        key = base64.b64decode(self.storage.read_state()["receipt_public_key"])
-        verify_receipt(receipt, key, recording_id=rec.recording_id, sha256=sha256, size=size)
+        state = self.storage.read_state()
+        verify_receipt(
+            receipt,
+            base64.b64decode(state["receipt_public_key"]),
+            recording_id=rec.recording_id,
+            sha256=sha256,
+            size=size,
+            camera_id=state["camera_id"],
+        )
         self.storage.erase_after_receipt(rec.recording_id, receipt)
         result.erased = True
         return result

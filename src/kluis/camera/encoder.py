@@ -146,8 +146,10 @@ class FragmentEncoder:
         # must increase, or the muxer refuses it.
         pts = max(self._last_pts + 1, round((t - self._origin) * self.settings.fps))
         self._last_pts = pts
-        if frame.format.name != "yuv420p":
-            frame = frame.reformat(format="yuv420p")
+        st = self.settings
+        if frame.format.name != "yuv420p" or (frame.width, frame.height) != (st.width, st.height):
+            # Devices deliver YUYV or MJPEG and sometimes another size than asked for.
+            frame = frame.reformat(width=st.width, height=st.height, format="yuv420p")
         frame.pts = pts
         frame.time_base = fractions.Fraction(1, self.settings.fps)
         for packet in self._video.encode(frame):
