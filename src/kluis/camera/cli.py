@@ -54,6 +54,10 @@ def cmd_run(args) -> int:
     if args.speed == "fast" and args.source.startswith("v4l2:"):
         print("a V4L2 camera runs at real time only: drop --speed fast", file=sys.stderr)
         return 2
+    endless = args.source == "synthetic" and args.duration is None and args.seconds is None
+    if args.speed == "fast" and endless:
+        print("--speed fast with the test pattern needs --duration SECONDS", file=sys.stderr)
+        return 2
     try:
         source = open_video_source(args.source, width, height, args.fps)
         audio = None
