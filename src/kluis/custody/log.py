@@ -2,9 +2,10 @@
 
 `record()` must run inside the transaction of the change it describes, so an entry never exists
 without its change and a failed change leaves no entry (AUD-1). It locks the head of the
-organisation's chain (SELECT ... FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transactions already
-serialise writers), so concurrent writers get consecutive sequence numbers and each entry names
-the hash of the one before it (AUD-2). The lock is held until the action's transaction ends.
+organisation's chain (a row lock taken by UPDATE ... RETURNING on PostgreSQL; SQLite's IMMEDIATE
+transactions already serialise writers), so concurrent writers get consecutive sequence numbers
+and each entry names the hash of the one before it (AUD-2). The lock is held until the action's
+transaction ends.
 """
 
 from __future__ import annotations
@@ -59,16 +60,27 @@ def recording_of(object_type: str, object_id: str, details_json: str) -> str:
 _LIMITS = {"action": 80, "purpose": 80, "object_type": 100, "object_id": 100}
 
 
-def _lock_head(key: str) -> ChainHead:
-    head = ChainHead.objects.select_for_update().filter(chain=key).first()
-    if head is None:
+def _advance_head(cursor, key: str) -> tuple[int, str]:
+    """Lock the chain's head and take the next sequence: (sequence, hash of the entry before).
+
+    One UPDATE ... RETURNING both locks the row until the transaction ends (as SELECT ... FOR
+    UPDATE would) and counts on, so concurrent writers queue here and each gets its own number.
+    """
+    sql = f"UPDATE {_HEAD} SET sequence = sequence + 1 WHERE chain = %s RETURNING sequence, entry_hash"  # noqa: S608, E501
+    cursor.execute(sql, [key])
+    row = cursor.fetchone()
+    if row is None:
         # First entry of this chain. Two first writers may race: one insert wins, the other
         # waits for it and then finds the row.
         ChainHead.objects.bulk_create(
             [ChainHead(chain=key, sequence=0, entry_hash=GENESIS_HASH)], ignore_conflicts=True
         )
-        head = ChainHead.objects.select_for_update().get(chain=key)
-    return head
+        cursor.execute(sql, [key])
+        row = cursor.fetchone()
+    return int(row[0]), row[1]
+
+
+_HEAD = ChainHead._meta.db_table
 
 
 def _clip(value: str, limit: int) -> str:
@@ -112,11 +124,13 @@ def record(
             raise ValueError(f"audit {name} is longer than {_LIMITS[name]} characters")
     key = chain_key(organisation)
 
-    head = _lock_head(key)
+    connection = transaction.get_connection()
+    cursor = connection.cursor()
+    sequence, prev_hash = _advance_head(cursor, key)
     # The time is read under the lock, so times never run backwards along a chain.
     at = now()
     fields = {
-        "sequence": head.sequence + 1,
+        "sequence": sequence,
         "at": format_time(at),
         "organisation": None if organisation is None else str(organisation.pk),
         "actor": None if actor is None else str(actor.pk),
@@ -126,7 +140,7 @@ def record(
         "object_id": object_id,
         "purpose": purpose,
         "details_json": details_json,
-        "prev_hash": head.entry_hash,
+        "prev_hash": prev_hash,
     }
     own = entry_hash(canonical_entry(**fields))
     entry = AuditEntry.objects.create(
@@ -142,10 +156,11 @@ def record(
         purpose=purpose,
         details_json=details_json,
         recording_id=recording_of(object_type, object_id, details_json),
-        prev_hash=head.entry_hash,
+        prev_hash=prev_hash,
         entry_hash=own,
     )
-    ChainHead.objects.filter(chain=key).update(sequence=entry.sequence, entry_hash=own)
+    cursor.execute(f"UPDATE {_HEAD} SET entry_hash = %s WHERE chain = %s", [own, key])  # noqa: S608
+    cursor.close()
     every = getattr(settings, "AUDIT_CHECKPOINT_EVERY", 0)
     if every and entry.sequence % every == 0:
         transaction.on_commit(_enqueue_checkpoint, robust=True)
