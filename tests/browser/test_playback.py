@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -178,9 +179,12 @@ def test_pages_have_no_wcag_21_aa_violations(contexts, browser_world):
         "watch": reverse("viewing:watch", args=[session.pk]),
         "sessions": reverse("viewing:mine"),
     }
+    shots = os.environ.get("KLUIS_SCREENSHOTS")  # a folder: keep a picture of every page
     for name, url in urls.items():
         page.goto(w.base + url)
         pages[name] = _violations(page, source)
+        if shots:
+            page.screenshot(path=str(Path(shots) / f"{name.replace(' ', '-')}.png"), full_page=True)
     manager_page = log_in(contexts(), w, w.manager)
     manager_page.goto(w.base + reverse("web:team-recordings"))
     pages["team recordings"] = _violations(manager_page, source)

@@ -148,3 +148,17 @@ def test_end_and_breach_through_the_page(client, world):
     status, html = page(client, "viewing:session", session.pk)
     assert status == 200
     assert page(client, "viewing:watch", session.pk)[0] == 403
+
+
+@pytest.mark.rule("RET-2")
+def test_holds_show_on_the_recording_and_keep_it_off_the_due_list(client, world):
+    from kluis.retention import actions as retention
+
+    retention.place_hold(world.recording, reason="complaint", case_reference="K-2026-9")
+    log_in(client, world.manager)
+    status, html = page(client, "web:recording", world.recording.pk)
+    assert "K-2026-9" in html
+    clock.advance(world.recording.retention_until - clock.now() - dt.timedelta(days=2))
+    status, html = page(client, "web:team-recordings")
+    link = reverse("web:recording", args=[world.recording.pk])
+    assert html.count(link) == 1  # listed, but not as due for deletion: the hold keeps it

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.apps import apps
-from django.db.models import Q
-
 from kluis.core.clock import now
 from kluis.organisations.models import NO_FOOTAGE_ROLES, Membership
 from kluis.viewing.access import managed_officer_ids
@@ -46,64 +43,73 @@ def team_recordings(user):
 
 
 def due_for_deletion(queryset, days: int = DUE_DAYS):
-    """Those whose retention period ends within `days` (a hold may still keep them)."""
-    return queryset.filter(retention_until__lte=now() + dt.timedelta(days=days)).order_by(
-        "retention_until"
+    """Those whose retention period ends within `days` and that no open hold keeps (RET-2)."""
+    from kluis.retention.models import Hold
+
+    held = Hold.objects.filter(released_at__isnull=True).values("recording_id")
+    return (
+        queryset.filter(retention_until__lte=now() + dt.timedelta(days=days))
+        .exclude(pk__in=held)
+        .order_by("retention_until")
     )
 
 
-def _optional_model(app_label: str, name: str):
-    try:
-        return apps.get_model(app_label, name)
-    except LookupError:
-        return None
-
-
 def active_holds(recording) -> list:
-    """The recording's holds that have not ended, when the retention app has holds (RET-2)."""
-    hold = _optional_model("retention", "Hold")
-    if hold is None:
-        return []
-    fields = {f.name for f in hold._meta.get_fields()}
-    qs = None
-    if "recording" in fields:
-        qs = hold.objects.filter(recording=recording)
-    elif "recordings" in fields:
-        qs = hold.objects.filter(recordings=recording)
-    if qs is None:
-        return []
-    for ended in ("ended_at", "released_at", "closed_at"):
-        if ended in fields:
-            qs = qs.filter(Q(**{f"{ended}__isnull": True}) | Q(**{f"{ended}__gt": now()}))
-            break
-    return list(qs)
+    """The recording's holds whose case is still open (RET-2)."""
+    from kluis.retention.models import Hold
+
+    return list(
+        Hold.objects.filter(recording=recording, released_at__isnull=True).order_by("placed_at")
+    )
 
 
-def has_incident_report(recording) -> bool | None:
-    """Whether the officer filed the report (RPT-1); None when the reports app cannot tell."""
-    report = _optional_model("reports", "IncidentReport")
-    if report is None:
-        return None
-    fields = {f.name for f in report._meta.get_fields()}
-    if "recording" in fields:
-        return report.objects.filter(recording=recording).exists()
-    if "recordings" in fields:
-        return report.objects.filter(recordings=recording).exists()
-    return None
+def incident_report(recording):
+    """The officer's report on the recording (RPT-1), or None while it is missing."""
+    from kluis.reports.models import IncidentReport
+
+    return IncidentReport.objects.filter(recording=recording).first()
 
 
-def needs(recording) -> list[str]:
-    """What a recording still needs from the officer or manager, in words for the list."""
+def needs(recording, *, holds=None, reported=None) -> list[str]:
+    """What a recording still needs from the officer or manager, in words for the list.
+
+    `holds` and `reported` can be given when the caller fetched them for many recordings.
+    """
     from django.utils.translation import gettext as _
 
+    holds = active_holds(recording) if holds is None else holds
+    if reported is None:
+        reported = incident_report(recording) is not None
     out = []
-    if has_incident_report(recording) is False:
+    if recording.officer_id and not reported:
         out.append(_("Incident report missing"))
     if not recording.complete:
         out.append(_("Incomplete: the camera lost power"))
-    if recording.retention_until <= now() + dt.timedelta(days=DUE_DAYS):
-        if active_holds(recording):
-            out.append(_("Retention ends, but a hold keeps it"))
-        else:
-            out.append(_("Due for deletion"))
+    for hold in holds:
+        out.append(_("On hold: %(reason)s") % {"reason": hold.get_reason_display()})
+    if recording.retention_until <= now() + dt.timedelta(days=DUE_DAYS) and not holds:
+        out.append(_("Due for deletion"))
     return out
+
+
+def rows(recordings) -> list[dict]:
+    """Each recording with what it needs, in three queries for the whole list."""
+    from collections import defaultdict
+
+    from kluis.reports.models import IncidentReport
+    from kluis.retention.models import Hold
+
+    ids = [r.pk for r in recordings]
+    holds = defaultdict(list)
+    for hold in Hold.objects.filter(recording_id__in=ids, released_at__isnull=True):
+        holds[hold.recording_id].append(hold)
+    reported = set(
+        IncidentReport.objects.filter(recording_id__in=ids).values_list("recording_id", flat=True)
+    )
+    return [
+        {
+            "recording": r,
+            "needs": needs(r, holds=holds[r.pk], reported=r.pk in reported),
+        }
+        for r in recordings
+    ]

@@ -164,7 +164,7 @@ def _require_role(user, *roles):
 
 
 def _rows(recordings):
-    return [{"recording": r, "needs": queries.needs(r)} for r in recordings]
+    return queries.rows(recordings)
 
 
 @staff_page
@@ -201,6 +201,13 @@ def team_recordings(request):
     )
 
 
+def _reverse_or_none(name, *args) -> str | None:
+    try:
+        return reverse(name, args=[str(a) for a in args])
+    except NoReverseMatch:
+        return None
+
+
 def custody_report_url(recording) -> str | None:
     try:
         return reverse("custody-report", args=[str(recording.pk)])
@@ -226,6 +233,12 @@ def recording_detail(request, recording_id):
     sessions = ViewingSession.objects.filter(
         recording=recording, participants__user=request.user
     ).distinct()
+    report = queries.incident_report(recording)
+    report_url = None
+    if report is not None:
+        report_url = _reverse_or_none("reports:detail", recording.pk)
+    elif recording.officer_id == request.user.pk:
+        report_url = _reverse_or_none("reports:file", recording.pk)
     return TemplateResponse(
         request,
         "web/recording_detail.html",
@@ -237,5 +250,7 @@ def recording_detail(request, recording_id):
             "may_start": recording.state == Recording.State.STORED
             and can(request.user, "viewing.start", recording),
             "custody_url": custody_report_url(recording),
+            "report": report,
+            "report_url": report_url,
         },
     )
