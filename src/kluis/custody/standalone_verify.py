@@ -81,10 +81,39 @@ def canonical_entry(
 ) -> bytes:
     """The bytes an entry's hash is computed over.
 
-    Equal to `canonical_json` of the entry's fields (see `entry_fields`), but built by joining
+    Equal to `canonical_json` of the entry's fields (see ENTRY_FIELDS), but built by joining
     pieces: this runs once per entry on every verification, and a million entries must verify in
     seconds. `details_json` must already be `canonical_json(details)`.
     """
+    return canonical_entry_args(
+        sequence,
+        at,
+        organisation,
+        actor,
+        actor_label,
+        action,
+        object_type,
+        object_id,
+        purpose,
+        details_json,
+        prev_hash,
+    )
+
+
+def canonical_entry_args(
+    sequence,
+    at,
+    organisation,
+    actor,
+    actor_label,
+    action,
+    object_type,
+    object_id,
+    purpose,
+    details_json,
+    prev_hash,
+) -> bytes:
+    """canonical_entry with positional arguments, for the verification loops."""
     return (
         '{"action":'
         + _json_str(action)
