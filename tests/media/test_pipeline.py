@@ -58,3 +58,33 @@ def test_detector_size_keeps_the_aspect_in_multiples_of_32():
     assert default_detect_size(1280, 720) == (640, 384)
     assert default_detect_size(1920, 1080) == (640, 384)
     assert default_detect_size(720, 1280) == (384, 640)
+
+
+def test_other_containers_rates_and_pixel_formats(tmp_path):
+    """Matroska, 29.97 fps, full-range yuvj420p and mono 44.1 kHz sound, as some cameras write."""
+    from fractions import Fraction
+
+    source = make_clip(tmp_path / "base.mp4", seconds=1.0)
+    odd = str(tmp_path / "odd.mkv")
+    with av.open(source.path) as inp, av.open(odd, "w") as out:
+        vs = out.add_stream("libx264", rate=Fraction(30000, 1001))
+        vs.width, vs.height, vs.pix_fmt = source.width, source.height, "yuvj420p"
+        aus = out.add_stream("aac", rate=44100)
+        aus.layout = "mono"
+        for i, frame in enumerate(inp.decode(video=0)):
+            frame = frame.reformat(format="yuvj420p")
+            frame.pts, frame.time_base = i, Fraction(1001, 30000)
+            out.mux(vs.encode(frame))
+        out.mux(vs.encode(None))
+        inp.seek(0)
+        resampler = av.AudioResampler(format="fltp", layout="mono", rate=44100)
+        for frame in inp.decode(audio=0):
+            for chunk in resampler.resample(frame):
+                out.mux(aus.encode(chunk))
+        out.mux(aus.encode(None))
+    plan = analyse(odd)
+    assert plan.source.fps == pytest.approx(29.97) and plan.source.frames == source.frames
+    report = render(odd, tmp_path / "out.mp4", plan)
+    with av.open(str(tmp_path / "out.mp4")) as c:
+        assert sum(1 for _ in c.decode(video=0)) == report.frames == source.frames
+        assert c.streams.audio[0].rate == 44100
