@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import av
 import pytest
@@ -88,3 +89,29 @@ def test_other_containers_rates_and_pixel_formats(tmp_path):
     with av.open(str(tmp_path / "out.mp4")) as c:
         assert sum(1 for _ in c.decode(video=0)) == report.frames == source.frames
         assert c.streams.audio[0].rate == 44100
+
+
+class WriteOnly:
+    """A sink that cannot seek, like an encrypting writer or a network upload."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def write(self, chunk) -> int:
+        self.data += chunk
+        return len(chunk)
+
+
+def test_streams_in_and_out_so_footage_never_touches_the_disk(clip, plan):
+    """The server decrypts into a stream and encrypts the output as it is written (STO-3)."""
+    import io
+
+    source = io.BytesIO(Path(clip.path).read_bytes())
+    streamed = analyse(source)
+    assert streamed.source == plan.source
+    sink = WriteOnly()
+    report = render(source, sink, streamed)
+    assert report.frames == clip.frames
+    with av.open(io.BytesIO(bytes(sink.data))) as c:
+        assert sum(1 for _ in c.decode(video=0)) == clip.frames
+        assert c.streams.audio

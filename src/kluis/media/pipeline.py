@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import BinaryIO
 
 import av
 import cv2
@@ -33,6 +34,14 @@ from kluis.media.detector import Detection, FaceDetector
 from kluis.media.errors import MediaError, PlanError
 from kluis.media.plan import AudioEdit, ManualBox, RedactionPlan, SourceInfo
 from kluis.media.tracking import Tracker
+
+# A video to read: a path, or a seekable binary stream (the server passes a decrypting stream,
+# so footage is never written to its disk in the clear, STO-3).
+Source = str | os.PathLike | BinaryIO
+# Where to write: a path (written as NAME.part, renamed when complete), or a writable binary
+# stream, which need not be seekable: fragmented MP4 is written strictly front to back, so the
+# server can encrypt the redacted copy as it is produced.
+Target = str | os.PathLike | BinaryIO
 
 # progress(done, total): total is an estimate from the container and may be off by a few frames.
 Progress = Callable[[int, int], None]
@@ -132,23 +141,46 @@ def shared_detector(size: tuple[int, int], threshold: float) -> FaceDetector:
     return FaceDetector(size, threshold)
 
 
-def sha256_file(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file, to tie a plan to exactly the video it was made for."""
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+def _is_path(source: Source) -> bool:
+    return isinstance(source, str | os.PathLike)
+
+
+def _name(source: Source) -> str:
+    if _is_path(source):
+        return str(source)
+    return str(getattr(source, "name", "the input stream"))
+
+
+def sha256_file(source: Source) -> str:
+    """Hex SHA-256 of a file or seekable stream, to tie a plan to exactly the video it was made
+    for. A stream is read from its start and left where it was."""
+    if _is_path(source):
+        with open(source, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    position = source.tell()
+    source.seek(0)
+    try:
+        return hashlib.file_digest(source, "sha256").hexdigest()
+    finally:
+        source.seek(position)
 
 
 @contextlib.contextmanager
-def _open_input(path: str | os.PathLike):
-    if not Path(path).is_file():
-        raise MediaError(f"input video {path} does not exist or is not a file")
+def _open_input(source: Source):
+    name = _name(source)
+    if _is_path(source):
+        if not Path(source).is_file():
+            raise MediaError(f"input video {name} does not exist or is not a file")
+        source = str(source)
+    else:
+        source.seek(0)  # each pass reads the stream from its start
     try:
-        container = av.open(str(path))
+        container = av.open(source)
     except av.error.FFmpegError as exc:
-        raise MediaError(f"cannot read {path} as a video: {exc}") from None
+        raise MediaError(f"cannot read {name} as a video: {exc}") from None
     try:
         if not container.streams.video:
-            raise MediaError(f"{path} has no video stream")
+            raise MediaError(f"{name} has no video stream")
         yield container
     finally:
         container.close()
@@ -173,7 +205,7 @@ def _estimate_frames(container, stream) -> int:
 
 
 def analyse(
-    input_path: str | os.PathLike,
+    input_path: Source,
     *,
     detect_every: int = 5,
     detect_size: tuple[int, int] | None = None,
@@ -239,9 +271,9 @@ def analyse(
                     if progress:
                         progress(index + 1, total)
         except av.error.FFmpegError as exc:
-            raise MediaError(f"cannot decode {input_path}: {exc}") from None
+            raise MediaError(f"cannot decode {_name(input_path)}: {exc}") from None
         if index < 0:
-            raise MediaError(f"{input_path} contains no video frames")
+            raise MediaError(f"{_name(input_path)} contains no video frames")
         if last is not None:
             sample(index, last)  # so that a face present at the end is tracked to the end
         frames = index + 1
@@ -283,25 +315,28 @@ def _thumbnail(rgb: np.ndarray, det: Detection) -> str:
     return base64.b64encode(jpeg.tobytes()).decode("ascii") if ok else ""
 
 
-def check_plan_fits(plan: RedactionPlan, container, input_path) -> None:
+def check_plan_fits(plan: RedactionPlan, container, input_path: Source) -> None:
     """Refuse a plan made for another video: its boxes would hide the wrong places."""
     stream = container.streams.video[0]
     w, h = stream.codec_context.width, stream.codec_context.height
     if (w, h) != (plan.source.width, plan.source.height):
         raise PlanError(
             f"the plan was made for a {plan.source.width}x{plan.source.height} video, "
-            f"but {input_path} is {w}x{h}"
+            f"but {_name(input_path)} is {w}x{h}"
         )
+
+
+def _check_plan_hash(plan: RedactionPlan, input_path: Source) -> None:
     if plan.source.sha256 and sha256_file(input_path) != plan.source.sha256:
         raise PlanError(
-            f"the plan was made for another video (its sha256 differs from {input_path}); "
+            f"the plan was made for another video (its sha256 differs from {_name(input_path)}); "
             "analyse this video to make a plan for it"
         )
 
 
 def render(
-    input_path: str | os.PathLike,
-    output_path: str | os.PathLike,
+    input_path: Source,
+    output_path: Target,
     plan: RedactionPlan,
     *,
     preset: str = "veryfast",
@@ -312,13 +347,21 @@ def render(
 
     Every frame of the input becomes one frame of the output with the same timestamp, so frame
     count and duration match. The audio track is kept, with the plan's ranges muted or toned.
-    The output is written to a temporary name and renamed at the end, so a failed render never
-    leaves a half file that looks finished.
+    An output path is written under a temporary name and renamed at the end, so a failed render
+    never leaves a half file that looks finished; an output stream is the caller's to discard.
     """
     started = time.perf_counter()
-    output_path = Path(output_path)
-    partial = output_path.with_name(output_path.name + ".part")
+    partial: Path | None = None
+    if _is_path(output_path):
+        output_path = Path(output_path)
+        partial = output_path.with_name(output_path.name + ".part")
     seed = secrets.randbits(64)  # the mosaic's hidden offsets, new for every render
+    _check_plan_hash(plan, input_path)
+
+    def discard() -> None:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+
     with _open_input(input_path) as container:
         check_plan_fits(plan, container, input_path)
         vin = container.streams.video[0]
@@ -328,9 +371,10 @@ def render(
         origin = _origin(container)
         fps = _frame_rate(vin)
         try:
-            out = av.open(str(partial), "w", format="mp4", options=FRAGMENTED_MP4)
-        except av.error.FFmpegError as exc:
-            raise MediaError(f"cannot write {output_path}: {exc}") from None
+            target = str(partial) if partial is not None else output_path
+            out = av.open(target, "w", format="mp4", options=FRAGMENTED_MP4)
+        except (av.error.FFmpegError, OSError) as exc:
+            raise MediaError(f"cannot write {_name(output_path)}: {exc}") from None
         counts = {"frames": 0, "blurred": 0, "boxes": 0, "audio": 0}
         try:
             vout = out.add_stream("libx264", rate=fps)
@@ -420,19 +464,21 @@ def render(
                 out.mux(aout.encode(None))
         except av.error.FFmpegError as exc:
             out.close()
-            partial.unlink(missing_ok=True)
-            raise MediaError(f"redacting {input_path} failed: {exc}") from None
+            discard()
+            raise MediaError(f"redacting {_name(input_path)} failed: {exc}") from None
         except BaseException:
             out.close()
-            partial.unlink(missing_ok=True)
+            discard()
             raise
         out.close()
     if plan.source.frames and counts["frames"] != plan.source.frames:
-        partial.unlink(missing_ok=True)
+        discard()
         raise PlanError(
-            f"the plan expects {plan.source.frames} frames but {input_path} has {counts['frames']}"
+            f"the plan expects {plan.source.frames} frames but {_name(input_path)} "
+            f"has {counts['frames']}"
         )
-    os.replace(partial, output_path)
+    if partial is not None:
+        os.replace(partial, output_path)
     return RenderReport(
         frames=counts["frames"],
         frames_blurred=counts["blurred"],
@@ -443,8 +489,8 @@ def render(
 
 
 def redact(
-    input_path: str | os.PathLike,
-    output_path: str | os.PathLike,
+    input_path: Source,
+    output_path: Target,
     *,
     keep: Iterable[int] = (),
     manual_boxes: Iterable[ManualBox] = (),
