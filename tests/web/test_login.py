@@ -58,10 +58,13 @@ def test_a_password_alone_does_not_open_staff_pages(client, person):
     add_totp(person)
     r = client.post(reverse("web:login"), {"username": "boa", "password": PASSWORD})
     assert r.status_code == 400
-    client.force_login(person)  # password-authenticated, no second factor
+    client.force_login(person)  # logged in some other way, no second factor yet
     r = client.get(reverse("web:my-recordings"))
     assert r.status_code == 302
-    assert r["Location"].startswith(reverse("web:login"))
+    assert r["Location"].startswith(reverse("web:login-code"))
+    r = client.post(r["Location"], {"code": code_for(person)})
+    assert r.status_code == 302 and r["Location"] == reverse("web:my-recordings")
+    assert client.get(reverse("web:my-recordings")).status_code == 200
 
 
 def test_a_wrong_password_says_nothing_about_the_person(client, person):

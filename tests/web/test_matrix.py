@@ -111,7 +111,7 @@ def test_every_staff_url_is_in_the_matrix():
         "home", "my-recordings", "team-recordings", "recording", "mine", "start", "session",
         "confirm", "cosign", "invite", "end", "breach", "watch", "stream", "events", "status",
     }  # fmt: skip
-    public = {"login", "totp-setup", "logout"}
+    public = {"login", "login-code", "totp-setup", "logout"}
     assert names == covered | public
 
 

@@ -82,9 +82,8 @@ def staff_page(view):
         if not is_verified(user):
             if confirmed_totp_device(user) is None:
                 return redirect("web:totp-setup")
-            return redirect_to_login(
-                request.get_full_path(), settings.LOGIN_URL, REDIRECT_FIELD_NAME
-            )
+            # Logged in by another way (municipal SSO) but no code yet: ask for the code only.
+            return redirect_to_login(request.get_full_path(), "web:login-code", REDIRECT_FIELD_NAME)
         try:
             return view(request, *args, **kwargs)
         except KluisError as error:

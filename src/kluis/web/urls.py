@@ -7,6 +7,7 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login, name="login"),
+    path("login/code/", views.login_code, name="login-code"),
     path("login/totp/", views.totp_setup, name="totp-setup"),
     path("logout/", views.logout, name="logout"),
     path("recordings/mine/", views.my_recordings, name="my-recordings"),

@@ -118,6 +118,35 @@ def totp_setup(request):
     )
 
 
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+def login_code(request):
+    """The second step alone, for someone already logged in without a code (for example by
+    the municipality's own identity provider): the TOTP code, and nothing else."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("web:login")
+    if is_verified(user):
+        return redirect(_next_url(request))
+    if confirmed_totp_device(user) is None:
+        return redirect("web:totp-setup")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = check_second_factor(user, form.cleaned_data["code"])
+        if device is None:
+            form.add_error("code", _("Enter the six-digit code your authenticator app shows now."))
+        else:
+            otp_login(request, device)
+            return redirect(_next_url(request))
+    return TemplateResponse(
+        request,
+        "web/login_code.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=400 if form.errors else 200,
+    )
+
+
 @require_POST
 @csrf_protect
 def logout(request):
