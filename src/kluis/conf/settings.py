@@ -267,3 +267,37 @@ VIEWING_SESSION_MINUTES = int(env("VIEWING_SESSION_MINUTES", "120"))
 # The most bytes one playback Range response carries: the player asks again for more, so an
 # ended session stops the picture within one response.
 VIEWING_MAX_RANGE_BYTES = int(env("VIEWING_MAX_RANGE_BYTES", str(2 * 1024**2)))
+# Optional: staff log in with the municipality's own identity provider (OpenID Connect, through
+# mozilla-django-oidc) instead of a Kluis password. Kluis still asks for its own TOTP code after.
+# Only existing Kluis users whose claim matches their user name (or e-mail) get in; none is made.
+OIDC_ENABLED = bool(env("OIDC_RP_CLIENT_ID"))
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS = [
+        "kluis.web.oidc.StaffOIDCBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+    OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID")
+    OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", "")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT")
+    OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT")
+    OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT")
+    OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT")
+    OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "RS256")
+    OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "openid email profile")
+    OIDC_USERNAME_CLAIM = env("OIDC_USERNAME_CLAIM", "preferred_username")
+    OIDC_CREATE_USER = False
+    LOGIN_REDIRECT_URL_FAILURE = "web:login"
+    # kluis.web.urls includes the OIDC views, so their names carry the "web:" namespace.
+    OIDC_AUTHENTICATION_CALLBACK_URL = "web:oidc_authentication_callback"
+    missing = [
+        name
+        for name in ("OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT",
+                     "OIDC_OP_USER_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT")
+        if not globals()[name]
+    ]
+    if missing:
+        raise ImproperlyConfigured(
+            "KLUIS_OIDC_RP_CLIENT_ID is set, so OIDC login is on; also set "
+            + ", ".join(f"KLUIS_{m}" for m in missing)
+            + " (from your identity provider's /.well-known/openid-configuration)."
+        )

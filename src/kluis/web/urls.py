@@ -1,4 +1,5 @@
-from django.urls import path
+from django.conf import settings
+from django.urls import include, path
 
 from . import views
 
@@ -14,3 +15,7 @@ urlpatterns = [
     path("recordings/team/", views.team_recordings, name="team-recordings"),
     path("recordings/<uuid:recording_id>/", views.recording_detail, name="recording"),
 ]
+
+if getattr(settings, "OIDC_ENABLED", False):
+    # The municipality's identity provider (see OIDC_* in settings); names oidc_authentication_*.
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
@@ -67,10 +68,15 @@ def login(request):
                 auth_login(request, user)
                 otp_login(request, device)
                 return redirect(_next_url(request))
+    oidc_url = None
+    if getattr(settings, "OIDC_ENABLED", False):
+        oidc_url = _reverse_or_none("web:oidc_authentication_init") or _reverse_or_none(
+            "oidc_authentication_init"
+        )
     return TemplateResponse(
         request,
         "web/login.html",
-        {"form": form, "next": request.GET.get("next", "")},
+        {"form": form, "next": request.GET.get("next", ""), "oidc_url": oidc_url},
         status=400 if form.errors else 200,
     )
 
