@@ -147,11 +147,17 @@ def http_ingest(port, camera_id, key, sealed: Path, piece: int) -> tuple[float, 
                 conn.putheader(k, v)
             conn.endheaders()
             left = length
+            t0 = time.perf_counter()
             while left:
                 block = fh.read(min(MB, left))
                 conn.send(block)
                 left -= len(block)
+            t1 = time.perf_counter()
             res = conn.getresponse()
+            if os.environ.get("BENCH_TRACE"):
+                print(
+                    f"  piece {i}: sent in {t1 - t0:.2f} s, answered after {time.perf_counter() - t1:.2f} s"
+                )
             answer = json.loads(res.read())
             conn.close()
             assert res.status == 200, answer
@@ -212,8 +218,11 @@ def main() -> int:
     env = {**os.environ}
     env.pop("DJANGO_SETTINGS_MODULE")
     port = free_port()
+    command = os.environ.get("BENCH_SERVER_CMD")
     server = subprocess.Popen(
-        [sys.executable, "-m", "kluis.cli", "serve", "--port", str(port), "--threads", "4"],
+        command.format(port=port).split()
+        if command
+        else [sys.executable, "-m", "kluis.cli", "serve", "--port", str(port), "--threads", "4"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -235,3 +235,31 @@ def test_wrong_offset_gets_the_servers_offset(enrol, footage_store):
     assert off.patch(rid, 0, data[:1000])[0] == 200
     status, answer = off.patch(rid, 5000, data[5000:6000])
     assert status == 409 and answer["offset"] == 1000
+
+
+@pytest.mark.rule("CAM-2")
+def test_store_failure_after_rekeying_is_retried_without_loss(enrol, footage_store, monkeypatch):
+    """The staged copy has its wrapped key removed before storing; a retry must still pass."""
+    from kluis.recordings.storage import Storage, StorageError
+
+    off, camera, _org = enrol()
+    rid, data = camera.seal(FOOTAGE)
+    store = get_storage(settings.STORAGE_URL)
+    real_put = type(store).put_file
+    calls = []
+
+    def failing_once(self, *args, **kw):
+        calls.append(1)
+        if len(calls) == 1:
+            raise StorageError("store down")
+        return real_put(self, *args, **kw)
+
+    monkeypatch.setattr(type(store), "put_file", failing_once)
+    assert isinstance(store, Storage)
+    status, answer = off.upload(rid, data)
+    assert status == 503 and answer["code"] == "storage-unavailable"
+    assert not Recording.objects.filter(pk=rid).exists() and stored_objects() == []
+    status, answer = off.upload(rid, data)  # the camera resends the last piece
+    assert status == 200 and answer["state"] == "complete", answer
+    camera.check_receipt(answer["receipt"], recording_id=rid, data=data)
+    assert read_range(Recording.objects.get(pk=rid), 0, 100) == FOOTAGE[:100]

@@ -27,6 +27,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from kluis import sealed
-from kluis.core.problems import Conflict, KluisError
+from kluis.core.problems import Conflict, KluisError, NotFoundError
 from kluis.devices.actions import assignment_at
 from kluis.devices.keys import organisation_private_key
 from kluis.devices.keystore import KeyMissing, get_keystore
@@ -131,7 +132,10 @@ def receive(upload: Upload, *, offset: int, stream, length: int, body_sha256: st
             offset=upload.offset,
         )
     with upload_lock(upload):
-        upload.refresh_from_db()
+        try:
+            upload.refresh_from_db()
+        except Upload.DoesNotExist:
+            raise NotFoundError(_("This upload was discarded; announce the recording again."))
         if upload.state == Upload.State.COMPLETE:
             return upload
         if upload.offset != offset:
@@ -153,7 +157,9 @@ def receive(upload: Upload, *, offset: int, stream, length: int, body_sha256: st
                     offset=on_disk,
                 )
             os.ftruncate(fd, offset)
-            got, digest = _stream_into(fd, offset, stream, length)
+            running = _take_running(upload, offset)
+            whole = running.copy() if running is not None else None
+            got, digest = _stream_into(fd, offset, stream, length, whole)
             if got != length or digest != body_sha256:
                 os.ftruncate(fd, offset)
                 if got != length:
@@ -172,37 +178,114 @@ def receive(upload: Upload, *, offset: int, stream, length: int, body_sha256: st
             os.close(fd)
         new_offset = offset + length
         if new_offset < upload.size:
-            return actions.advance_upload(upload, old_offset=offset, new_offset=new_offset)
-        return complete(upload)
+            upload = actions.advance_upload(upload, old_offset=offset, new_offset=new_offset)
+            _keep_running(upload, new_offset, whole)
+            return upload
+        return complete(upload, whole_sha256=whole.hexdigest() if whole is not None else None)
 
 
-def _stream_into(fd: int, offset: int, stream, length: int) -> tuple[int, str]:
-    """Copy up to `length` bytes from the request into the file, hashing them on the way."""
-    digest = hashlib.sha256()
+def _stream_into(fd: int, offset: int, stream, length: int, whole=None) -> tuple[int, str]:
+    """Copy up to `length` bytes from the request into the file, hashing them on the way.
+
+    `whole`, when given, is the upload's running SHA-256 and is updated too.
+    """
+    body = hashlib.sha256()
     got = 0
     pos = offset
     while got < length:
         block = stream.read(min(READ_SIZE, length - got))
         if not block:
             break
-        digest.update(block)
+        body.update(block)
+        if whole is not None:
+            whole.update(block)
         view = memoryview(block)
         while view:
             n = os.pwrite(fd, view, pos)
             pos += n
             view = view[n:]
         got += len(block)
-    return got, digest.hexdigest()
+    return got, body.hexdigest()
 
 
-def _file_sha256(path: Path) -> str:
+# The running SHA-256 of each upload's staged bytes, kept in this process between its PATCHes
+# so the last one need not read the whole file again. After a restart, or when another process
+# took earlier pieces, completion simply reads the file.
+_running: dict[str, tuple[int, object]] = {}
+_running_lock = threading.Lock()
+_RUNNING_MAX = 256
+
+
+def _take_running(upload: Upload, offset: int):
+    with _running_lock:
+        entry = _running.pop(str(upload.recording_id), None)
+    if entry is not None and entry[0] == offset:
+        return entry[1]
+    return hashlib.sha256() if offset == 0 else None
+
+
+def _keep_running(upload: Upload, offset: int, digest) -> None:
+    if digest is None:
+        return
+    with _running_lock:
+        if len(_running) >= _RUNNING_MAX:
+            _running.pop(next(iter(_running)))
+        _running[str(upload.recording_id)] = (offset, digest)
+
+
+def _file_sha256(path: Path, patch: tuple[int, bytes] | None = None) -> str:
+    """SHA-256 of the staged file; `patch` puts back original bytes that were overwritten."""
     digest = hashlib.sha256()
     buf = bytearray(4 * READ_SIZE)
     view = memoryview(buf)
+    pos = 0
     with open(path, "rb", buffering=0) as fh:
         while n := fh.readinto(buf):
+            if patch is not None:
+                start, original = patch
+                lo, hi = max(start, pos), min(start + len(original), pos + n)
+                if lo < hi:
+                    view[lo - pos : hi - pos] = original[lo - start : hi - start]
             digest.update(view[:n])
+            pos += n
     return digest.hexdigest()
+
+
+def _key_block_path(upload: Upload) -> Path:
+    return staging_dir() / f"{upload.recording_id}.keyblock"
+
+
+def _remove_wrapped_key(upload: Upload, path: Path) -> None:
+    """Overwrite the organisation-wrapped key in the staged file, keeping the original aside.
+
+    The upload's SHA-256 is over the bytes the camera sent; if storing fails after this step,
+    the retry must still be able to check that hash, so the original key block is saved (and
+    fsynced) first, until the upload is stored.
+    """
+    with open(path, "r+b") as fh:
+        offset, length = sealed.key_block_span(fh)
+        fh.seek(offset)
+        original = fh.read(length)
+        if original == sealed.removed_key_block():
+            return
+        side = _key_block_path(upload)
+        tmp = side.with_suffix(".tmp")
+        with open(tmp, "wb") as out:
+            out.write(offset.to_bytes(8, "big") + original)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, side)
+        _fsync_dir(side.parent)
+        sealed.remove_wrapped_key(fh)
+        os.fsync(fh.fileno())
+
+
+def _original_key_block(upload: Upload) -> tuple[int, bytes] | None:
+    try:
+        raw = _key_block_path(upload).read_bytes()
+    except FileNotFoundError:
+        return None
+    return int.from_bytes(raw[:8], "big"), raw[8:]
 
 
 _REJECT_CODES = (
@@ -224,21 +307,28 @@ def _reject(upload: Upload, code: str, reason: str):
     )
 
 
-def _discard_files(upload: Upload) -> None:
+def _discard_files(upload: Upload, *, lock: bool = False) -> None:
+    # The lock file stays after a rejection: a request still waiting on it must not race a new
+    # upload of the same id that would lock a fresh file.
     directory = staging_dir()
-    for name in (f"{upload.recording_id}.part", f"{upload.recording_id}.lock"):
-        (directory / name).unlink(missing_ok=True)
+    names = [".part", ".keyblock"] + ([".lock"] if lock else [])
+    for suffix in names:
+        (directory / f"{upload.recording_id}{suffix}").unlink(missing_ok=True)
     _fsync_dir(directory)
 
 
 def tidy(upload: Upload) -> None:
     """Remove a completed upload's staged file left by a crash right after its commit."""
     if upload.state == Upload.State.COMPLETE and staged_path(upload).exists():
-        _discard_files(upload)
+        _discard_files(upload, lock=True)
 
 
-def complete(upload: Upload) -> Upload:
-    """Verify, re-key and store a fully received upload (caller holds the upload lock)."""
+def complete(upload: Upload, *, whole_sha256: str | None = None) -> Upload:
+    """Verify, re-key and store a fully received upload (caller holds the upload lock).
+
+    `whole_sha256` is the file's hash when this process saw every byte arrive; otherwise the
+    file is hashed here, beside the verification.
+    """
     existing = Recording.objects.filter(pk=upload.recording_id).first()
     if existing is not None:
         upload.refresh_from_db()
@@ -248,18 +338,20 @@ def complete(upload: Upload) -> Upload:
     path = staged_path(upload)
     if path.stat().st_size != upload.size:
         raise KluisError(_("The staged upload has the wrong size."), code="upload-offset")
-    # The whole-file hash and the signature check each read the file once; run them side by
-    # side (hashlib and the disk both release the GIL).
+    # The whole-file hash (unless known) and the signature check each read the file once; run
+    # them side by side (hashlib and the disk both release the GIL).
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        whole = pool.submit(_file_sha256, path)
+        patch = _original_key_block(upload)
+        whole = pool.submit(_file_sha256, path, patch) if whole_sha256 is None else None
         try:
             with open(path, "rb") as fh:
                 result = sealed.verify(fh, bytes(camera.public_key))
         except sealed.SealedFormatError as exc:
-            whole.cancel()
+            if whole is not None:
+                whole.cancel()
             code = next(c for kind, c in _REJECT_CODES if isinstance(exc, kind))
             _reject(upload, code, str(exc))
-        sha = whole.result()
+        sha = whole.result() if whole is not None else whole_sha256
     if sha != upload.sha256:
         _reject(
             upload,
@@ -294,9 +386,7 @@ def complete(upload: Upload) -> Upload:
             _reject(upload, "recording-foreign", str(exc))
         store.put(key_name, data_key)
         del data_key
-    with open(path, "r+b") as fh:
-        sealed.remove_wrapped_key(fh)
-        os.fsync(fh.fileno())
+    _remove_wrapped_key(upload, path)
 
     policy = org.policy
     retention_until = manifest.started_at + dt.timedelta(days=policy.retention_days)
@@ -341,6 +431,6 @@ def complete(upload: Upload) -> Upload:
         storage_key=object_key,
         data_key_name=key_name,
     )
-    _discard_files(upload)
+    _discard_files(upload, lock=True)
     upload.refresh_from_db()
     return upload
