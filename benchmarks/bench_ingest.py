@@ -155,9 +155,8 @@ def http_ingest(port, camera_id, key, sealed: Path, piece: int) -> tuple[float, 
             t1 = time.perf_counter()
             res = conn.getresponse()
             if os.environ.get("BENCH_TRACE"):
-                print(
-                    f"  piece {i}: sent in {t1 - t0:.2f} s, answered after {time.perf_counter() - t1:.2f} s"
-                )
+                waited = time.perf_counter() - t1
+                print(f"  piece {i}: sent in {t1 - t0:.2f} s, answered after {waited:.2f} s")
             answer = json.loads(res.read())
             conn.close()
             assert res.status == 200, answer
