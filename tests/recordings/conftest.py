@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -18,13 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.recordings.helpers import DjangoTransport, Offloader, SimCamera
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.recordings.helpers import DjangoTransport, Offloader, SimCamera, free_port
 
 
 class SeaweedS3:

@@ -11,8 +11,14 @@ import hashlib
 import http.client
 import io
 import json
+import os
 import secrets
+import signal
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -255,3 +261,77 @@ class Offloader:
                 return status, answer
             offset = answer["offset"]
         return status, answer
+
+
+# --- a real `kluis serve` in a subprocess ---------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(data_dir) -> dict:
+    """Environment for a server on its own data directory, SQLite and the default stores."""
+    env = {
+        **os.environ,
+        "KLUIS_ENVIRONMENT": "development",
+        "KLUIS_DATA_DIR": str(data_dir),
+        "KLUIS_LOG_LEVEL": "ERROR",
+    }
+    for name in ("KLUIS_DATABASE_URL", "KLUIS_STORAGE_URL", "DJANGO_SETTINGS_MODULE"):
+        env.pop(name, None)
+    return env
+
+
+def kluis(env, *args, **kw):
+    return subprocess.run(
+        [sys.executable, "-m", "kluis.cli", *args],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kw,
+    )
+
+
+_SETUP = """
+from kluis.devices.actions import issue_enrolment_code
+from kluis.organisations import actions
+org = actions.create_organisation(name="Crash", slug="crash", preset_key="alphen")
+m = actions.add_municipality(org, name="Crash", code="9999")
+team = actions.add_team(org, name="Handhaving", municipality=m)
+print(issue_enrolment_code(org, team)[1])
+"""
+
+
+class Server:
+    def __init__(self, env):
+        self.env, self.port, self.proc = env, free_port(), None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "kluis.cli", "serve", "--port", str(self.port)],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("kluis serve did not come up")
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+
+def new_enrolment_code(env) -> str:
+    """Set up an organisation in the server's database and issue an enrolment code."""
+    return kluis(env, "manage", "shell", "-c", _SETUP).stdout.strip().splitlines()[-1]

@@ -10,84 +10,33 @@ from __future__ import annotations
 import http.client
 import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 
 import pytest
 
 from kluis import sealed
-from tests.recordings.conftest import free_port
-from tests.recordings.helpers import HttpTransport, Offloader, SimCamera
+from tests.recordings.helpers import (
+    HttpTransport,
+    Offloader,
+    Server,
+    SimCamera,
+    kluis,
+    new_enrolment_code,
+    server_env,
+)
 
 NETWORK_ERRORS = (OSError, http.client.HTTPException)
-
-
-def kluis(env, *args, **kw):
-    return subprocess.run(
-        [sys.executable, "-m", "kluis.cli", *args],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        **kw,
-    )
-
-
-SETUP = """
-from kluis.devices.actions import issue_enrolment_code
-from kluis.organisations import actions
-org = actions.create_organisation(name="Crash", slug="crash", preset_key="alphen")
-m = actions.add_municipality(org, name="Crash", code="9999")
-team = actions.add_team(org, name="Handhaving", municipality=m)
-print(issue_enrolment_code(org, team)[1])
-"""
-
-
-class Server:
-    def __init__(self, env):
-        self.env, self.port, self.proc = env, free_port(), None
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kluis.cli", "serve", "--port", str(self.port)],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("kluis serve did not come up")
-
-    def kill(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
 
 
 @pytest.mark.slow
 @pytest.mark.rule("CAM-2")
 def test_sigkill_during_uploads_loses_nothing_and_stores_once(tmp_path):
     data_dir = tmp_path / "data"
-    env = {
-        **os.environ,
-        "KLUIS_ENVIRONMENT": "development",
-        "KLUIS_DATA_DIR": str(data_dir),
-        "KLUIS_LOG_LEVEL": "ERROR",
-    }
-    for name in ("KLUIS_DATABASE_URL", "KLUIS_STORAGE_URL", "DJANGO_SETTINGS_MODULE"):
-        env.pop(name, None)
+    env = server_env(data_dir)
     kluis(env, "manage", "migrate", "--verbosity", "0")
-    code = kluis(env, "manage", "shell", "-c", SETUP).stdout.strip().splitlines()[-1]
+    code = new_enrolment_code(env)
 
     server = Server(env)
     server.start()

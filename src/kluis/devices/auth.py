@@ -21,6 +21,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
@@ -198,7 +199,7 @@ class _Replay:
 class IsCamera(BasePermission):
     """Only an authenticated, enrolled camera (never a person) may call camera endpoints."""
 
-    message = "Only an enrolled camera may use this endpoint."
+    message = _lazy("Only an enrolled camera may use this endpoint.")
 
     def has_permission(self, request, view):
         return isinstance(request.user, CameraPrincipal)
