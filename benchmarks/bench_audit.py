@@ -80,9 +80,14 @@ def bulk_load(org, n: int) -> str:
             seq += 1
             at = base + dt.timedelta(microseconds=seq * 1000)
             rec = str(uuid.UUID(int=seq))
-            details = canonical_json(
-                {"session": seq % 97, "recording_id": rec, "note": "bekeken met leidinggevende"}
-            )
+            # A mix like a real trail: a third of the entries are about a recording as their
+            # object, one in ten names a recording in its details (verification then parses the
+            # details to check the recording index), the rest are about something else.
+            otype, oid = ("recordings.recording", rec) if i % 3 == 0 else ("", "")
+            payload = {"session": seq % 97, "note": "bekeken met leidinggevende"}
+            if i % 10 == 1:
+                payload["recording_id"] = rec
+            details = canonical_json(payload)
             body = canonical_entry(
                 sequence=seq,
                 at=at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
@@ -90,8 +95,8 @@ def bulk_load(org, n: int) -> str:
                 actor=None,
                 actor_label=f"boa-{i % 40}",
                 action="recording.viewed",
-                object_type="",
-                object_id="",
+                object_type=otype,
+                object_id=oid,
                 purpose="complaint",
                 details_json=details,
                 prev_hash=prev,
@@ -106,11 +111,11 @@ def bulk_load(org, n: int) -> str:
                 None,
                 f"boa-{i % 40}",
                 "recording.viewed",
-                "",
-                "",
+                otype,
+                oid,
                 "complaint",
                 details,
-                rec,
+                rec if (otype or "recording_id" in payload) else "",
                 prev,
                 own,
             )
@@ -241,6 +246,9 @@ def run(label: str, database_url: str | None, args) -> list[tuple[str, str]]:
         connection.close()
         if created_test_db:
             connection.creation.destroy_test_db("kluis_bench_audit", verbosity=0)
+        import shutil
+
+        shutil.rmtree(data_dir, ignore_errors=True)
     return results
 
 

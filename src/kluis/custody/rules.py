@@ -22,10 +22,3 @@ def view_report(user, recording) -> bool:
     if officer is None or not has_role(user, organisation, Role.MANAGER, Role.DEPUTY_MANAGER):
         return False
     return any(m.pk == user.pk for m in managers_or_deputies_of(officer, organisation))
-
-
-@rule("custody.view_trail")
-def view_trail(user, organisation) -> bool:
-    """The organisation's audit trail as a whole: its privacy officer (and, in the admin, its
-    functional administrators, who see metadata and never footage)."""
-    return has_role(user, organisation_of(organisation), Role.PRIVACY_OFFICER)

@@ -115,30 +115,28 @@ def canonical_entry_args(
 ) -> bytes:
     """canonical_entry with positional arguments, for the verification loops."""
     return (
-        '{"action":'
-        + _json_str(action)
-        + ',"actor":'
-        + ("null" if actor is None else _json_str(actor))
-        + ',"actor_label":'
-        + _json_str(actor_label)
-        + ',"at":"'
-        + at
-        + '","details":'
-        + details_json
-        + ',"object_id":'
-        + _json_str(object_id)
-        + ',"object_type":'
-        + _json_str(object_type)
-        + ',"organisation":'
-        + ("null" if organisation is None else _json_str(organisation))
-        + ',"prev_hash":"'
-        + prev_hash
-        + '","purpose":'
-        + _json_str(purpose)
-        + ',"sequence":'
-        + str(int(sequence))
-        + ',"version":1}'
+        _ENTRY_TEMPLATE
+        % (
+            _json_str(action),
+            "null" if actor is None else _json_str(actor),
+            _json_str(actor_label),
+            at,
+            details_json,
+            _json_str(object_id),
+            _json_str(object_type),
+            "null" if organisation is None else _json_str(organisation),
+            prev_hash,
+            _json_str(purpose),
+            int(sequence),
+        )
     ).encode("utf-8")
+
+
+_ENTRY_TEMPLATE = (
+    '{"action":%s,"actor":%s,"actor_label":%s,"at":"%s","details":%s,"object_id":%s,'
+    '"object_type":%s,"organisation":%s,"prev_hash":"%s","purpose":%s,"sequence":%d,'
+    '"version":1}'
+)
 
 
 ENTRY_FIELDS = (
