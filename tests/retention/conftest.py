@@ -139,7 +139,7 @@ def build_world(preset: str = "alphen") -> World:
         camera,
         officer,
         shift_start=clock.now() - dt.timedelta(days=300),
-        shift_end=clock.now() + dt.timedelta(days=400),
+        shift_end=clock.now() + dt.timedelta(days=3650),
     )
     return World(
         org=org,

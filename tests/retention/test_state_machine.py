@@ -11,7 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -121,6 +122,7 @@ class RetentionMachine(RuleBasedStateMachine):
     def joint_deletion(self, data):
         model = data.draw(st.sampled_from(sorted(self.live(), key=lambda m: str(m.pk))))
         rec = Recording.objects.get(pk=model.pk)
+        assert rec.officer_id == self.world.officer.pk  # the camera's shift covers all time here
         decision = actions.propose_decision(
             rec, kind="delete", reason="r", actor=self.world.officer
         )
@@ -183,13 +185,12 @@ class RetentionMachine(RuleBasedStateMachine):
 
 @pytest.mark.slow
 @pytest.mark.rule("RET-1", "RET-2", "RET-3", "RET-4", "RET-5")
-def test_retention_state_machine(db, frozen, stores):
-    stores_settings = __import__("django.conf").conf.settings
-    stores_settings.RETENTION_BRAKE_MINIMUM = 10**6  # the brake has its own tests
+def test_retention_state_machine(db, frozen, stores, settings):
+    settings.RETENTION_BRAKE_MINIMUM = 10**6  # the brake has its own tests
     RetentionMachine.worlds = {}
     run_state_machine_as_test(
         RetentionMachine,
-        settings=settings(
+        settings=hypothesis_settings(
             max_examples=20,
             stateful_step_count=25,
             deadline=None,
