@@ -166,3 +166,15 @@ def test_plan_file_is_readable_json():
     text = RedactionPlan.from_dict(minimal()).to_json()
     assert '"box": [1.0, 2.0, 30.0, 40.0]' in text
     assert json.loads(text)["version"] == 1
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=200, deadline=None)
+def test_any_text_is_a_plan_or_a_plan_error(text):
+    with contextlib.suppress(PlanError):
+        RedactionPlan.from_json(text)
+
+
+def test_deeply_nested_json_is_a_plan_error():
+    with pytest.raises(PlanError):
+        RedactionPlan.from_json("[" * 100_000 + "]" * 100_000)
