@@ -43,7 +43,7 @@ def test_sigkill_during_uploads_loses_nothing_and_stores_once(tmp_path):
     camera = SimCamera.new("CRASH-1")
     transport = HttpTransport(f"http://127.0.0.1:{server.port}", timeout=20)
     assert Offloader(transport, camera).enrol(code)[0] == 201
-    recordings = [camera.seal(os.urandom(random.randrange(1_000_000, 3_000_000))) for _ in range(4)]
+    recordings = [camera.seal(os.urandom(random.randrange(500_000, 2_000_000))) for _ in range(4)]
 
     done: dict[str, dict] = {}
     errors: list[str] = []
@@ -74,7 +74,7 @@ def test_sigkill_during_uploads_loses_nothing_and_stores_once(tmp_path):
         t.start()
     kills = 0
     try:
-        while any(t.is_alive() for t in docks) and kills < 8:
+        while any(t.is_alive() for t in docks) and kills < 6:
             time.sleep(random.uniform(0.05, 0.8))
             server.kill()
             kills += 1

@@ -263,3 +263,18 @@ def test_store_failure_after_rekeying_is_retried_without_loss(enrol, footage_sto
     assert status == 200 and answer["state"] == "complete", answer
     camera.check_receipt(answer["receipt"], recording_id=rid, data=data)
     assert read_range(Recording.objects.get(pk=rid), 0, 100) == FOOTAGE[:100]
+
+
+@pytest.mark.rule("RET-1")
+def test_retention_counts_from_the_recording_date_never_later(enrol, footage_store):
+    import datetime as dt
+
+    from kluis.core.clock import now
+
+    off, camera, org = enrol()
+    ahead = now() + dt.timedelta(days=30)  # a camera clock running a month ahead
+    rid, data = camera.seal(FOOTAGE[:10_000], started_at=ahead)
+    assert off.upload(rid, data)[1]["state"] == "complete"
+    rec = Recording.objects.get(pk=rid)
+    assert rec.started_at == ahead.replace(microsecond=ahead.microsecond)
+    assert rec.retention_until <= now() + dt.timedelta(days=org.policy.retention_days)

@@ -35,6 +35,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from kluis import sealed
+from kluis.core.clock import now
 from kluis.core.problems import Conflict, KluisError, NotFoundError
 from kluis.devices.actions import assignment_at
 from kluis.devices.keys import organisation_private_key
@@ -389,7 +390,8 @@ def complete(upload: Upload, *, whole_sha256: str | None = None) -> Upload:
     _remove_wrapped_key(upload, path)
 
     policy = org.policy
-    retention_until = manifest.started_at + dt.timedelta(days=policy.retention_days)
+    # RET-1 counts from the recording date; a camera clock running ahead cannot stretch it.
+    retention_until = min(manifest.started_at, now()) + dt.timedelta(days=policy.retention_days)
     location = getattr(org, "storage_location", None)
     storage_url = location.url if location is not None else settings.STORAGE_URL
     object_key = f"{org.pk}/{manifest.started_at:%Y/%m}/{upload.recording_id}.kluis"

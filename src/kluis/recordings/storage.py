@@ -166,7 +166,13 @@ class S3Storage(Storage):
         from botocore.exceptions import BotoCoreError, ClientError
 
         extra = {"ContentType": "application/vnd.kluis.sealed"}
-        if self.object_lock and retain_until is not None:
+        # A date already past (a recording older than its retention) cannot be locked: S3
+        # refuses it, and refusing the object would keep the footage on the camera instead.
+        if (
+            self.object_lock
+            and retain_until is not None
+            and retain_until > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+        ):
             extra["ObjectLockMode"] = self.lock_mode
             extra["ObjectLockRetainUntilDate"] = retain_until
         s3_key = self._key(key)
