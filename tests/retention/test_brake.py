@@ -73,12 +73,11 @@ def test_usual_volume_is_the_median_of_daily_deletions(world, settings):
     settings.RETENTION_BRAKE_DAYS = 5
     settings.RETENTION_BRAKE_MINIMUM = 2
     settings.RETENTION_BRAKE_FACTOR = 3
-    start = clock.now()
-    # Two recordings a day for five days, each deleted 28 days later.
+    # Two recordings a day, recorded 28 days before each of the next five days.
+    start = clock.now() - 28 * DAY
     for day in range(5):
         for _ in range(2):
             world.record(start + day * DAY)
-    clock.advance(28 * DAY)
     for _day in range(5):
         assert purge().deleted == 2
         clock.advance(DAY)

@@ -155,3 +155,19 @@ def test_a_second_purge_at_the_same_time_does_nothing(world):
         report = purge()
     assert report.skipped and report.deleted == 0
     assert purge().deleted == 1
+
+
+@pytest.mark.rule("RET-4")
+def test_a_key_that_came_back_after_a_power_cut_is_destroyed_again(world, monkeypatch):
+    """The disk lost the unlink of a key (no fsync before the power cut): the verification step
+    finds the key again and destroys it instead of certifying a deletion that did not happen."""
+    rec = world.record()
+    secret = get_keystore().get(rec.data_key_name)
+    clock.advance(dt.timedelta(days=28))
+    monkeypatch.setattr(purge_module, "checkpoint", kill_at("objects_persisted"))
+    with pytest.raises(Killed):
+        purge()
+    get_keystore().put(rec.data_key_name, secret)  # the file is back after the reboot
+    monkeypatch.setattr(purge_module, "checkpoint", lambda where, ids: None)
+    assert purge().resumed == 1
+    assert_gone(rec)

@@ -594,17 +594,20 @@ def deletion_done(deletions: list[Deletion], certificates: dict) -> int:
     from kluis.recordings.models import Recording
 
     moment = now()
-    done = 0
     orgs = Organisation.objects.in_bulk({d.organisation_id for d in deletions})
-    for deletion in deletions:
-        changed = Deletion.objects.filter(
-            pk=deletion.pk, state=Deletion.State.OBJECT_DELETED
-        ).update(
-            state=Deletion.State.DELETED, deleted_at=moment, certificate=certificates[deletion.pk]
-        )
-        if not changed:
-            continue
-        Recording.objects.filter(pk=deletion.pk).update(state=Recording.State.SHREDDED)
+    # Only deletions still waiting for this step (a concurrent or earlier run may have done it).
+    ready = list(
+        Deletion.objects.select_for_update()
+        .filter(pk__in=[d.pk for d in deletions], state=Deletion.State.OBJECT_DELETED)
+        .order_by("pk")
+    )
+    for deletion in ready:
+        deletion.state = Deletion.State.DELETED
+        deletion.deleted_at = moment
+        deletion.certificate = certificates[deletion.pk]
+    Deletion.objects.bulk_update(ready, ["state", "deleted_at", "certificate"], batch_size=500)
+    Recording.objects.filter(pk__in=[d.pk for d in ready]).update(state=Recording.State.SHREDDED)
+    for deletion in ready:
         record(
             organisation=orgs[deletion.organisation_id],
             actor=None,
@@ -613,5 +616,4 @@ def deletion_done(deletions: list[Deletion], certificates: dict) -> int:
             object_id=str(deletion.pk),
             details=certificates[deletion.pk],
         )
-        done += 1
-    return done
+    return len(ready)

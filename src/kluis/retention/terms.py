@@ -20,13 +20,14 @@ from kluis.core.problems import Conflict
 from .models import Deletion, EarlyDeletion, Hold
 
 
-def term_end(started_at: dt.datetime, retention_days: int) -> dt.datetime:
+def term_end(started_at: dt.datetime, retention_days: int, stored_at=None) -> dt.datetime:
     """The moment a recording's retention period ends: its start plus the policy's days (RET-1).
 
-    Counted in whole 24-hour days from the start, the same arithmetic the database does when a
-    policy change recomputes the terms, so Python and SQL never disagree by a DST hour.
+    Counted in whole 24-hour days, as ingest computes `Recording.retention_until` (a camera clock
+    that runs ahead counts from the moment of storing instead, never from the future).
     """
-    return started_at + dt.timedelta(days=retention_days)
+    start = min(started_at, stored_at) if stored_at is not None else started_at
+    return start + dt.timedelta(days=retention_days)
 
 
 def _recording_model():
@@ -112,16 +113,18 @@ def preview_retention_change(
     organisation, new_days: int, at=None, old_days: int | None = None
 ) -> RetentionPreview:
     """How many recordings a new retention period makes due at once: past the new term and
-    not yet past their current one. (A longer period makes none due.)"""
+    not yet past their current one. (A longer period makes none due.) Every term moves by the
+    difference in days, so it stays counted from the same moment ingest counted it from."""
     Recording = _recording_model()
     at = at or now()
     if old_days is None:
         old_days = organisation.policy.retention_days
+    shorter = dt.timedelta(days=old_days - new_days)
     affected = (
         Recording.objects.filter(
             organisation=organisation,
             state=Recording.State.STORED,
-            started_at__lte=at - dt.timedelta(days=new_days),
+            retention_until__lte=at + shorter,
             retention_until__gt=at,
         )
         .exclude(Exists(Deletion.objects.filter(recording=OuterRef("pk"))))
@@ -155,7 +158,7 @@ def retention_changed(organisation, old_days: int, new_days: int, *, confirm_due
         )
     changed = Recording.objects.filter(
         organisation=organisation, state=Recording.State.STORED
-    ).update(retention_until=F("started_at") + dt.timedelta(days=new_days))
+    ).update(retention_until=F("retention_until") + dt.timedelta(days=new_days - old_days))
     record(
         organisation=organisation,
         actor=actor,

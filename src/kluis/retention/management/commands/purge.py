@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="only show what is due")
         parser.add_argument("--organisation", help="only this organisation (its short name)")
         parser.add_argument("--batch-size", type=int, default=500)
-        parser.add_argument("--workers", type=int, default=8, help="parallel key/object deletes")
+        parser.add_argument("--workers", type=int, default=16, help="parallel key/object deletes")
 
     def handle(self, *args, **options):
         org = None
