@@ -66,7 +66,10 @@ def _advance_head(cursor, key: str) -> tuple[int, str]:
     One UPDATE ... RETURNING both locks the row until the transaction ends (as SELECT ... FOR
     UPDATE would) and counts on, so concurrent writers queue here and each gets its own number.
     """
-    sql = f"UPDATE {_HEAD} SET sequence = sequence + 1 WHERE chain = %s RETURNING sequence, entry_hash"  # noqa: S608, E501
+    sql = (
+        f"UPDATE {_HEAD} SET sequence = sequence + 1 WHERE chain = %s "  # noqa: S608
+        "RETURNING sequence, entry_hash"
+    )
     cursor.execute(sql, [key])
     row = cursor.fetchone()
     if row is None:
@@ -124,8 +127,28 @@ def record(
             raise ValueError(f"audit {name} is longer than {_LIMITS[name]} characters")
     key = chain_key(organisation)
 
-    connection = transaction.get_connection()
-    cursor = connection.cursor()
+    with transaction.get_connection().cursor() as cursor:
+        entry = _append(
+            cursor,
+            key,
+            organisation,
+            actor,
+            label,
+            action,
+            object_type,
+            object_id,
+            purpose,
+            details_json,
+        )
+    every = getattr(settings, "AUDIT_CHECKPOINT_EVERY", 0)
+    if every and entry.sequence % every == 0:
+        transaction.on_commit(_enqueue_checkpoint, robust=True)
+    return entry
+
+
+def _append(
+    cursor, key, organisation, actor, label, action, object_type, object_id, purpose, details_json
+) -> AuditEntry:
     sequence, prev_hash = _advance_head(cursor, key)
     # The time is read under the lock, so times never run backwards along a chain.
     at = now()
@@ -160,10 +183,6 @@ def record(
         entry_hash=own,
     )
     cursor.execute(f"UPDATE {_HEAD} SET entry_hash = %s WHERE chain = %s", [own, key])  # noqa: S608
-    cursor.close()
-    every = getattr(settings, "AUDIT_CHECKPOINT_EVERY", 0)
-    if every and entry.sequence % every == 0:
-        transaction.on_commit(_enqueue_checkpoint, robust=True)
     return entry
 
 
