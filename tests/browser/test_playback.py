@@ -51,8 +51,8 @@ def test_officer_and_manager_watch_together_until_a_breach(contexts, browser_wor
     page.check("input[name=purpose][value=complaint]")
     page.check(f"input[name=managers][value='{w.manager.pk}']")
     page.fill("#id_case_reference", "K-2026-0042")
-    page.click("main form button[type=submit]")
-    page.wait_for_url("**/viewing/*/")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
     with w.lock:
         session = ViewingSession.objects.get(recording=w.recording)
         manager = session.participants.get(user=w.manager)
@@ -63,8 +63,8 @@ def test_officer_and_manager_watch_together_until_a_breach(contexts, browser_wor
     # The manager co-signs on the officer's screen with their own password and code.
     page.fill(f"#p{manager.pk}-password", PASSWORD)
     page.fill(f"#p{manager.pk}-code", manager_code)
-    page.click("form[action$='/cosign/'] button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("form[action$='/cosign/'] button[type=submit]")
     with w.lock:
         session.refresh_from_db()
     assert session.state == "open"
@@ -117,8 +117,8 @@ def test_officer_and_manager_watch_together_until_a_breach(contexts, browser_wor
     # ACC-4: a breach report ends the session at once; the stream refuses from then on.
     page.goto(w.base + reverse("viewing:session", args=[session.pk]))
     page.fill("#id_description", "A visitor filmed the screen with a phone.")
-    page.click("form[action$='/breach/'] button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("form[action$='/breach/'] button[type=submit]")
     with w.lock:
         session.refresh_from_db()
     assert session.state == "breached"
