@@ -93,6 +93,7 @@ def test_upload_cut_at_a_random_byte_resumes(enrol, footage_store):
     )
     assert status == 400 and answer["code"] == "body-hash-mismatch"
     assert Upload.objects.get(pk=rid).offset == cut
+    assert_nothing_stored(rid)  # a truncated upload is never visible
     status, answer = off.status(rid)
     assert answer["offset"] == cut and answer["state"] == "receiving"
     status, answer = off.upload(rid, data)
@@ -278,3 +279,19 @@ def test_retention_counts_from_the_recording_date_never_later(enrol, footage_sto
     rec = Recording.objects.get(pk=rid)
     assert rec.started_at == ahead.replace(microsecond=ahead.microsecond)
     assert rec.retention_until <= now() + dt.timedelta(days=org.policy.retention_days)
+
+
+@pytest.mark.rule("ORG-5", "CAM-2")
+def test_a_replayed_patch_is_refused_and_changes_nothing(enrol, footage_store):
+    off, camera, _org = enrol()
+    rid, data = camera.seal(FOOTAGE)
+    off.announce(rid, data)
+    path = f"/api/v1/ingest/uploads/{rid}/"
+    piece = data[:50_000]
+    hdrs = {**camera.headers("PATCH", path, piece), "Upload-Offset": "0"}
+    kw = dict(content_type="application/offset+octet-stream", headers=hdrs)
+    assert off.t.request(camera, "PATCH", path, piece, **kw)[0] == 200
+    status, answer = off.t.request(camera, "PATCH", path, piece, **kw)  # the same request again
+    assert status == 401 and answer["code"] == "camera-replay"
+    assert Upload.objects.get(pk=rid).offset == 50_000
+    assert_nothing_stored(rid)
