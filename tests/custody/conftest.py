@@ -7,6 +7,7 @@ and put them back afterwards; the chain must still show the change.
 from __future__ import annotations
 
 import contextlib
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection, transaction
@@ -15,6 +16,8 @@ from kluis.custody import triggers
 from kluis.custody.log import record
 from kluis.custody.models import chain_key
 from kluis.custody.verify import iter_entries
+from kluis.organisations.models import Role
+from tests.factories import make_reporting_line
 
 
 @pytest.fixture
@@ -78,3 +81,21 @@ def export_lines(chain: str) -> list[bytes]:
 
 def entry_sequences(chain: str) -> list[int]:
     return [row[0] for row in iter_entries(chain)]
+
+
+@pytest.fixture
+def people(org, make_person):
+    officer = make_person(org, Role.OFFICER, "officer")
+    manager = make_person(org, Role.MANAGER, "manager")
+    deputy = make_person(org, Role.DEPUTY_MANAGER, "deputy")
+    make_reporting_line(org, officer, manager)
+    make_reporting_line(org, officer, deputy, kind="deputy")
+    return SimpleNamespace(
+        officer=officer,
+        manager=manager,
+        deputy=deputy,
+        other_manager=make_person(org, Role.MANAGER, "other-manager"),
+        privacy=make_person(org, Role.PRIVACY_OFFICER, "privacy"),
+        admin=make_person(org, Role.FUNCTIONAL_ADMIN, "admin"),
+        supplier=make_person(org, Role.SUPPLIER, "supplier"),
+    )
