@@ -162,3 +162,15 @@ def test_holds_show_on_the_recording_and_keep_it_off_the_due_list(client, world)
     status, html = page(client, "web:team-recordings")
     link = reverse("web:recording", args=[world.recording.pk])
     assert html.count(link) == 1  # listed, but not as due for deletion: the hold keeps it
+
+
+@pytest.mark.rule("RPT-1")
+def test_a_missing_report_links_the_officer_to_its_form(client, world):
+    form = reverse("reports:file", args=[world.recording.pk])
+    log_in(client, world.officer)
+    assert form in page(client, "web:my-recordings")[1]
+    assert form in page(client, "web:recording", world.recording.pk)[1]
+    log_in(client, world.manager)
+    html = page(client, "web:team-recordings")[1]
+    assert "Incident report missing" in html or "ontbreekt" in html
+    assert form not in html  # the manager is told, but the report is the officer's to file

@@ -70,10 +70,23 @@ def incident_report(recording):
     return IncidentReport.objects.filter(recording=recording).first()
 
 
-def needs(recording, *, holds=None, reported=None) -> list[str]:
+class Need(str):
+    """One thing a recording still needs, in words; `url` says where to do it, if anywhere."""
+
+    url: str | None = None
+
+
+def _need(text, url=None) -> Need:
+    need = Need(text)
+    need.url = url
+    return need
+
+
+def needs(recording, *, holds=None, reported=None, viewer=None) -> list[Need]:
     """What a recording still needs from the officer or manager, in words for the list.
 
-    `holds` and `reported` can be given when the caller fetched them for many recordings.
+    `holds` and `reported` can be given when the caller fetched them for many recordings. When
+    `viewer` is the officer, a missing incident report links to its form (RPT-1).
     """
     from django.utils.translation import gettext as _
 
@@ -82,17 +95,29 @@ def needs(recording, *, holds=None, reported=None) -> list[str]:
         reported = incident_report(recording) is not None
     out = []
     if recording.officer_id and not reported:
-        out.append(_("Incident report missing"))
+        url = None
+        if viewer is not None and viewer.pk == recording.officer_id:
+            url = _report_form_url(recording)
+        out.append(_need(_("Incident report missing"), url))
     if not recording.complete:
-        out.append(_("Incomplete: the camera lost power"))
+        out.append(_need(_("Incomplete: the camera lost power")))
     for hold in holds:
-        out.append(_("On hold: %(reason)s") % {"reason": hold.get_reason_display()})
+        out.append(_need(_("On hold: %(reason)s") % {"reason": hold.get_reason_display()}))
     if recording.retention_until <= now() + dt.timedelta(days=DUE_DAYS) and not holds:
-        out.append(_("Due for deletion"))
+        out.append(_need(_("Due for deletion")))
     return out
 
 
-def rows(recordings) -> list[dict]:
+def _report_form_url(recording) -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("reports:file", args=[str(recording.pk)])
+    except NoReverseMatch:
+        return None
+
+
+def rows(recordings, viewer=None) -> list[dict]:
     """Each recording with what it needs, in three queries for the whole list."""
     from collections import defaultdict
 
@@ -109,7 +134,7 @@ def rows(recordings) -> list[dict]:
     return [
         {
             "recording": r,
-            "needs": needs(r, holds=holds[r.pk], reported=r.pk in reported),
+            "needs": needs(r, holds=holds[r.pk], reported=r.pk in reported, viewer=viewer),
         }
         for r in recordings
     ]
