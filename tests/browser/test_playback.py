@@ -106,6 +106,7 @@ def test_officer_and_manager_watch_together_until_a_breach(contexts, browser_wor
     assert r.status == 206
     assert r.headers["content-range"].startswith("bytes 0-99/")
     assert r.headers["content-disposition"] == "inline"
+    assert page.goto(stream_url).status == 403  # not as a page of its own, with a save button
 
     # Someone else, however senior, gets nothing: an administrator and another team's manager.
     for outsider in (w.functional_admin, w.other_team_manager):

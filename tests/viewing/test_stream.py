@@ -286,3 +286,15 @@ def test_unknown_events_are_refused(client, world, open_session):
         content_type="application/json",
     )
     assert r.status_code == 400
+
+
+@pytest.mark.rule("ACC-4")
+def test_the_stream_does_not_open_as_a_page_of_its_own(client, world, open_session):
+    """A browser that navigates to the stream would show its bare player with a save button."""
+    log_in(client, world.officer)
+    r = client.get(stream_url(open_session), headers={"Sec-Fetch-Dest": "document"})
+    assert r.status_code == 403
+    r = client.get(
+        stream_url(open_session), headers={"Sec-Fetch-Dest": "video", "Range": "bytes=0-9"}
+    )
+    assert r.status_code == 206

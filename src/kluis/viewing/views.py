@@ -22,6 +22,9 @@ from .forms import BreachForm, CoSignForm, InviteForm, StartForm
 from .models import ViewingSession
 from .stream import range_response
 
+#: Fetch destinations of a browser that opens the stream itself rather than in <video> (ACC-4).
+NAVIGATION_DESTINATIONS = {"document", "iframe", "frame", "embed", "object"}
+
 
 def _recording(pk):
     from kluis.recordings.models import Recording
@@ -267,6 +270,9 @@ def stream(request, session_id):
     from kluis.recordings.playback import open_recording
 
     session = _session(request, session_id, "viewing.watch")
+    if request.headers.get("Sec-Fetch-Dest") in NAVIGATION_DESTINATIONS:
+        # Opened as a page of its own, the browser's bare media viewer would offer "save".
+        raise NotAllowed(_("The recording plays only in the Kluis player."), code="player-only")
     actions.note_stream_opened(request.user, session)
     return range_response(request, session, opener=open_recording)
 
