@@ -18,7 +18,8 @@ import threading
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
+from tests.browser.support import CHROMIUM
+
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",

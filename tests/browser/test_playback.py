@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from kluis.custody.models import AuditEntry
 from kluis.viewing.models import ViewingSession
+from tests.browser.support import AXE_READY, BROWSER_READY, rule_if
 from tests.viewing.world import PASSWORD, code_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,7 +40,7 @@ def wait_for(predicate, seconds=15.0):
     return predicate()
 
 
-@pytest.mark.rule("ACC-2", "ACC-4", "STO-3", "AUD-1")
+@rule_if(BROWSER_READY, "ACC-2", "ACC-4", "STO-3", "AUD-1")
 def test_officer_and_manager_watch_together_until_a_breach(contexts, browser_world):
     w = browser_world
     context = contexts()
@@ -126,7 +127,7 @@ def test_officer_and_manager_watch_together_until_a_breach(contexts, browser_wor
     assert page.request.get(stream_url, headers={"Range": "bytes=0-99"}).status == 403
 
 
-@pytest.mark.rule("ACC-2")
+@rule_if(BROWSER_READY, "ACC-2")
 def test_one_person_alone_cannot_watch(contexts, browser_world):
     """The officer starts a session, nobody co-signs: there is nothing to watch."""
     from kluis.viewing import actions
@@ -151,7 +152,7 @@ def _axe_source() -> str | None:
     return path.read_text() if path.exists() else None
 
 
-@pytest.mark.rule("ACC-4")
+@rule_if(AXE_READY, "ACC-4")
 def test_pages_have_no_wcag_21_aa_violations(contexts, browser_world):
     """axe-core (as shipped in the axe-playwright-python wheel) on every staff page."""
     source = _axe_source()
