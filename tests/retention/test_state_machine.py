@@ -72,7 +72,7 @@ class RetentionMachine(RuleBasedStateMachine):
         self.after_handling = self.world.org.policy.delete_after_handling
 
     def models(self):
-        return list(self.recs.values())
+        return list(self.recs.values())  # in creation order, so draws replay exactly
 
     def live(self):
         return [m for m in self.recs.values() if not m.claimed]
@@ -88,7 +88,7 @@ class RetentionMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.recs)
     @rule(target=holds, data=st.data(), reason=st.sampled_from(REASONS))
     def place_hold(self, data, reason):
-        model = data.draw(st.sampled_from(sorted(self.models(), key=lambda m: str(m.pk))))
+        model = data.draw(st.sampled_from(self.models()))
         rec = Recording.objects.get(pk=model.pk)
         try:
             hold = actions.place_hold(
@@ -120,7 +120,7 @@ class RetentionMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.live())
     @rule(data=st.data())
     def joint_deletion(self, data):
-        model = data.draw(st.sampled_from(sorted(self.live(), key=lambda m: str(m.pk))))
+        model = data.draw(st.sampled_from(self.live()))
         rec = Recording.objects.get(pk=model.pk)
         assert rec.officer_id == self.world.officer.pk  # the camera's shift covers all time here
         decision = actions.propose_decision(
