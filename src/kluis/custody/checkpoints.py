@@ -27,14 +27,7 @@ logger = logging.getLogger(__name__)
 def _last_good_checkpoint(chain: str, keys: dict) -> CheckpointData | None:
     """The latest checkpoint whose signature holds; verification can start there."""
     for cp in Checkpoint.objects.filter(chain=chain).order_by("-sequence")[:20]:
-        data = CheckpointData(
-            chain=cp.chain,
-            sequence=cp.sequence,
-            entry_hash=cp.entry_hash,
-            at=cp.at,
-            key_id=cp.key_id,
-            signature=cp.signature,
-        )
+        data = cp.as_data()
         key = keys.get(cp.key_id)
         if key is None:
             continue

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .standalone_verify import INSTALLATION_CHAIN
+from .standalone_verify import Checkpoint as CheckpointData
 
 
 def chain_key(organisation) -> str:
@@ -126,3 +127,14 @@ class Checkpoint(models.Model):
 
     def __str__(self):
         return f"{self.chain} #{self.sequence}"
+
+    def as_data(self):
+        """The checkpoint as the verifier sees it (standalone_verify.Checkpoint)."""
+        return CheckpointData(
+            chain=self.chain,
+            sequence=self.sequence,
+            entry_hash=self.entry_hash,
+            at=self.at,
+            key_id=self.key_id,
+            signature=self.signature,
+        )

@@ -21,8 +21,7 @@ from kluis.core.clock import now
 from .keys import signing_key, trusted_public_keys
 from .models import AuditEntry, Checkpoint, chain_key
 from .standalone_verify import ChainBroken, export_entry_line, format_time
-from .verify import CheckpointData as _CheckpointData
-from .verify import _checkpoint_line, iter_entries, verify_chain
+from .verify import checkpoint_line, iter_entries, verify_chain
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
 
@@ -127,18 +126,7 @@ def report_jsonl(report: CustodyReport) -> bytes:
                 break
     if report.checkpoint is not None:
         cp = report.checkpoint
-        lines.append(
-            _checkpoint_line(
-                _CheckpointData(
-                    chain=cp.chain,
-                    sequence=cp.sequence,
-                    entry_hash=cp.entry_hash,
-                    at=cp.at,
-                    key_id=cp.key_id,
-                    signature=cp.signature,
-                )
-            )
-        )
+        lines.append(checkpoint_line(cp.as_data()))
     return b"".join(lines)
 
 

@@ -181,14 +181,7 @@ def chains() -> list[str]:
 
 def _checkpoints(chain: str, after: int = 0) -> list[CheckpointData]:
     return [
-        CheckpointData(
-            chain=cp.chain,
-            sequence=cp.sequence,
-            entry_hash=cp.entry_hash,
-            at=cp.at,
-            key_id=cp.key_id,
-            signature=cp.signature,
-        )
+        cp.as_data()
         for cp in Checkpoint.objects.filter(chain=chain, sequence__gte=after).order_by("sequence")
     ]
 
@@ -307,16 +300,16 @@ def export(out: BinaryIO, only: list[str] | None = None) -> int:
                 out.write(_entry_line(own, body))
                 count += 1
                 while seq == next_cp:
-                    out.write(_checkpoint_line(cps.pop(0)))
+                    out.write(checkpoint_line(cps.pop(0)))
                     next_cp = cps[0].sequence if cps else -1
             for cp in cps:
-                out.write(_checkpoint_line(cp))
+                out.write(checkpoint_line(cp))
             out.write(_json_line({"type": "end", "chain": key, "entries": count}))
             total += count
     return total
 
 
-def _checkpoint_line(cp: CheckpointData) -> bytes:
+def checkpoint_line(cp: CheckpointData) -> bytes:
     return _json_line(
         {
             "type": "checkpoint",
