@@ -135,11 +135,8 @@ class SimCamera:
         assert receipt["size"] == len(data)
 
 
-class DjangoTransport:
-    """Sends signed requests through Django's test client."""
-
-    def __init__(self, client):
-        self.client = client
+class _Transport:
+    """Builds the signed headers; subclasses send the request somewhere."""
 
     def request(
         self,
@@ -153,10 +150,21 @@ class DjangoTransport:
         signed=True,
         headers=None,
     ):
+        """(status, JSON body). `headers` replaces the signed headers (to send forged ones)."""
         hdrs = camera.headers(method, path, body, nonce=nonce) if signed else {}
         hdrs.update(extra_headers or {})
         if headers is not None:
             hdrs = headers
+        return self.send(method, path, body, content_type, hdrs)
+
+
+class DjangoTransport(_Transport):
+    """Sends signed requests through Django's test client."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def send(self, method, path, body, content_type, hdrs):
         fn = getattr(self.client, method.lower())
         if method == "GET":
             response = fn(path, headers=hdrs)
@@ -169,7 +177,7 @@ class DjangoTransport:
         return response.status_code, data
 
 
-class HttpTransport:
+class HttpTransport(_Transport):
     """Sends signed requests to a real server over HTTP."""
 
     def __init__(self, base_url: str, timeout: float = 30):
@@ -178,20 +186,8 @@ class HttpTransport:
         parts = urlsplit(base_url)
         self.host, self.port, self.timeout = parts.hostname, parts.port, timeout
 
-    def request(
-        self,
-        camera,
-        method,
-        path,
-        body=b"",
-        content_type="application/json",
-        extra_headers=None,
-        nonce=None,
-        signed=True,
-        headers=None,
-    ):
-        hdrs = camera.headers(method, path, body, nonce=nonce) if signed else {}
-        hdrs.update(extra_headers or {})
+    def send(self, method, path, body, content_type, hdrs):
+        hdrs = dict(hdrs)
         if body:
             hdrs["Content-Type"] = content_type
         conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
