@@ -89,6 +89,7 @@ def demo(args) -> int:
     _call("migrate", interactive=False, verbosity=0)
     _call("load_policy_presets", verbosity=0)
     _call("load_demo")
+    _call("load_demo_footage")
     if args.no_serve:
         return 0
     env = os.environ.copy()

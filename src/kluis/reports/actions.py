@@ -145,12 +145,15 @@ def file_report(recording, data: ReportInput, *, actor) -> IncidentReport:
         from kluis.retention.actions import place_hold
         from kluis.retention.models import Hold
 
+        # The rule places this hold, not the officer's own authority (officers may hold their
+        # own footage for learning only), so the system is the actor and the note says why.
         place_hold(
             recording,
             reason=Hold.Reason.CRIMINAL_REPORT,
             case_reference=report.criminal_report_reference,
-            note=_("Criminal report noted in the incident report."),
-            actor=actor,
+            note=_("Criminal report noted in the incident report of %(officer)s.")
+            % {"officer": actor},
+            actor=None,
         )
     _notify_managers(report)
     return report
