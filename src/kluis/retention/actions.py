@@ -502,7 +502,7 @@ def mass_deletion_used(request: MassDeletionRequest, *, deleted: int) -> None:
 
 
 @transaction.atomic
-def purge_started(organisation_ids=None) -> PurgeRun:
+def purge_started() -> PurgeRun:
     return PurgeRun.objects.create(started_at=now())
 
 

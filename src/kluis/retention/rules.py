@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from kluis.organisations.models import Role
 from kluis.organisations.people import managers_or_deputies_of
-from kluis.organisations.permissions import can, has_role, organisation_of, rule
+from kluis.organisations.permissions import has_role, organisation_of, rule
 
 #: Roles that handle the cases that hold footage: complaints, GDPR requests, police demands.
 HOLD_ROLES = (
@@ -70,8 +70,3 @@ def confirm_mass_deletion(user, request) -> bool:
     return has_role(
         user, organisation_of(request), Role.FUNCTIONAL_ADMIN, Role.MANAGER, Role.DEPUTY_MANAGER
     )
-
-
-@rule("retention.change_policy")
-def change_policy(user, organisation) -> bool:
-    return can(user, "organisations.manage", organisation)

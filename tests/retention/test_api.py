@@ -1,0 +1,115 @@
+"""The staff API: thin views over the actions, scoped to the person's organisations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kluis.core import clock
+from kluis.retention.models import MassDeletionRequest
+from kluis.retention.purge import purge
+from tests.retention.helpers import assert_gone
+
+DAY = dt.timedelta(days=1)
+
+
+def as_(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.rule("RET-2", "RET-3")
+def test_hold_status_and_release(world, client):
+    rec = world.record()
+    c = as_(client, world.coordinator)
+    r = c.post(
+        f"/retention/api/recordings/{rec.pk}/holds/",
+        {"reason": "complaint", "case_reference": "K-1"},
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.json()
+    hold_id = r.json()["id"]
+    body = c.get(f"/retention/api/recordings/{rec.pk}/").json()
+    assert body["deletion_due"] is None and body["holds"][0]["case_reference"] == "K-1"
+    r = c.post(f"/retention/api/holds/{hold_id}/release/", {}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["released_at"]
+    body = c.get(f"/retention/api/recordings/{rec.pk}/").json()
+    assert body["deletion_due"] == rec.retention_until.isoformat()
+
+
+@pytest.mark.rule("ORG-1")
+def test_other_organisations_see_nothing(world, client):
+    rec = world.record()
+    c = as_(client, world.outsider)
+    assert c.get(f"/retention/api/recordings/{rec.pk}/").status_code == 404
+    r = c.post(
+        f"/retention/api/recordings/{rec.pk}/holds/",
+        {"reason": "complaint", "case_reference": "K"},
+        content_type="application/json",
+    )
+    assert r.status_code == 404
+    assert r["Content-Type"] == "application/problem+json"
+
+
+def test_anonymous_is_refused(world, client):
+    rec = world.record()
+    assert client.get(f"/retention/api/recordings/{rec.pk}/").status_code in (401, 403)
+
+
+@pytest.mark.rule("RET-5")
+def test_joint_decision_over_the_api(world, client):
+    rec = world.record()
+    r = as_(client, world.officer).post(
+        f"/retention/api/recordings/{rec.pk}/decisions/",
+        {"kind": "delete", "reason": "recorded by mistake"},
+        content_type="application/json",
+    )
+    assert r.status_code == 201
+    decision = r.json()["id"]
+    r = client.post(f"/retention/api/decisions/{decision}/approve/")
+    assert r.status_code == 403  # the officer cannot approve twice
+    r = as_(client, world.manager).post(
+        f"/retention/api/decisions/{decision}/advice/",
+        {"advice": "no objection", "privacy_officer": str(world.privacy.pk)},
+        content_type="application/json",
+    )
+    assert r.status_code == 200
+    r = client.post(f"/retention/api/decisions/{decision}/approve/")
+    assert r.status_code == 200 and r.json()["state"] == "approved"
+    assert purge().deleted == 1
+    assert_gone(rec)
+
+
+def test_the_brake_is_released_over_the_api(world, client, settings):
+    settings.RETENTION_BRAKE_MINIMUM = 2
+    for _ in range(3):
+        world.record()
+    clock.advance(29 * DAY)
+    assert purge().braked
+    request = MassDeletionRequest.objects.get()
+    assert as_(client, world.officer).get("/retention/api/mass-deletions/").json() == []
+    listed = as_(client, world.admin).get("/retention/api/mass-deletions/").json()
+    assert [r["due_count"] for r in listed] == [3]
+    url = f"/retention/api/mass-deletions/{request.pk}/confirm/"
+    assert client.post(url).status_code == 200
+    assert client.post(url).status_code == 403  # not twice by the same person
+    assert as_(client, world.manager).post(url).json()["state"] == "confirmed"
+    assert purge().deleted == 3
+
+
+def test_policy_preview(world, client):
+    world.record(clock.now() - 20 * DAY)
+    c = as_(client, world.admin)
+    r = c.post(
+        "/retention/api/policy-preview/",
+        {"organisation": world.org.slug, "retention_days": 14},
+        content_type="application/json",
+    )
+    assert r.status_code == 200 and r.json()["newly_due"] == 1
+    r = as_(client, world.manager).post(
+        "/retention/api/policy-preview/",
+        {"organisation": world.org.slug, "retention_days": 14},
+        content_type="application/json",
+    )
+    assert r.status_code == 403
