@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,12 +21,21 @@ from ..log import RECORDING_TYPE, record
 from ..report import custody_report, render_html, render_pdf
 
 
+class PublicKeySerializer(serializers.Serializer):
+    algorithm = serializers.CharField()
+    key_id = serializers.CharField()
+    public_key = serializers.CharField(help_text="base64 of the raw 32-byte Ed25519 public key")
+    public_key_pem = serializers.CharField()
+
+
 class PublicKeyView(APIView):
     """GET the Ed25519 public key that signs the audit checkpoints. Public: anyone may verify."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    serializer_class = PublicKeySerializer
 
+    @extend_schema(responses=PublicKeySerializer)
     def get(self, request):
         key = signing_key()
         return Response(
