@@ -60,9 +60,13 @@ def serve(args) -> int:
 def worker(args) -> int:
     """Run background tasks (django-tasks database backend) until stopped."""
     _setup_django()
+    from kluis.core import periodic
+    from kluis.reports.tasks import send_report_reminders
     from kluis.retention.tasks import schedule_purge
 
-    schedule_purge()  # the periodic purge (docs/retention.md); a no-op when one is waiting
+    # Start the periodic chains (a no-op for each one already waiting).
+    schedule_purge()  # docs/retention.md
+    periodic.start(send_report_reminders, reschedule=True)  # docs/reports.md
     _call("db_worker", queue_name="*", interval=args.interval, batch=args.batch, reload=False)
     return 0
 

@@ -193,3 +193,24 @@ def test_report_pages_deny_outsiders(team, client):
         session["otp_device_id"] = device.persistent_id
         session.save()
         assert client.get(url).status_code == expected, person
+
+
+@pytest.mark.django_db
+def test_reminder_task_runs_and_starts_one_chain_only(settings):
+    """The worker starts the periodic chain; a second start while one waits adds nothing."""
+    from django_tasks_db.models import DBTaskResult
+
+    from kluis.core import periodic
+    from kluis.reports.tasks import send_report_reminders
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    assert periodic.start(send_report_reminders, reschedule=True)
+    assert not periodic.start(send_report_reminders, reschedule=True)
+    waiting = DBTaskResult.objects.filter(task_path=send_report_reminders.module_path)
+    assert waiting.count() == 1
+    # Running it sends what is due and queues the next run five minutes later.
+    assert send_report_reminders.call(reschedule=True) == 0
+    later = waiting.exclude(pk=waiting.first().pk).get()
+    assert later.run_after is not None and later.run_after > clock.now()
