@@ -586,6 +586,35 @@ def deletion_step(deletion_ids, *, done: str) -> int:
     )
 
 
+def _mark_deleted(deletions: list[Deletion], certificates: dict, moment) -> None:
+    """One UPDATE per row through executemany: bulk_update's CASE over 500 JSON documents costs
+    more than the deletions themselves (the rows are locked and checked by the caller)."""
+    if not deletions:
+        return
+    conn = transaction.get_connection()
+    meta = Deletion._meta
+    qn = conn.ops.quote_name
+    state, at, cert, pk = (
+        meta.get_field(n) for n in ("state", "deleted_at", "certificate", "recording")
+    )
+    # Only quoted names from the model's own metadata go into the text; values are parameters.
+    sql = (
+        f"UPDATE {qn(meta.db_table)} SET {qn(state.column)} = %s, {qn(at.column)} = %s, "  # noqa: S608
+        f"{qn(cert.column)} = %s WHERE {qn(pk.column)} = %s"
+    )
+    rows = [
+        (
+            Deletion.State.DELETED.value,
+            at.get_db_prep_value(moment, conn),
+            cert.get_db_prep_value(certificates[d.pk], conn),
+            pk.get_db_prep_value(d.pk, conn),
+        )
+        for d in deletions
+    ]
+    with conn.cursor() as cur:
+        cur.executemany(sql, rows)
+
+
 @transaction.atomic
 def deletion_done(deletions: list[Deletion], certificates: dict) -> int:
     """Key and object were found gone: the recording is deleted. Write its certificate into the
@@ -601,11 +630,7 @@ def deletion_done(deletions: list[Deletion], certificates: dict) -> int:
         .filter(pk__in=[d.pk for d in deletions], state=Deletion.State.OBJECT_DELETED)
         .order_by("pk")
     )
-    for deletion in ready:
-        deletion.state = Deletion.State.DELETED
-        deletion.deleted_at = moment
-        deletion.certificate = certificates[deletion.pk]
-    Deletion.objects.bulk_update(ready, ["state", "deleted_at", "certificate"], batch_size=500)
+    _mark_deleted(ready, certificates, moment)
     Recording.objects.filter(pk__in=[d.pk for d in ready]).update(state=Recording.State.SHREDDED)
     for deletion in ready:
         record(
