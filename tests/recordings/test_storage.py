@@ -172,3 +172,32 @@ def test_key_store_wraps_keys_under_the_master_key(tmp_path):
         store.get("org/a/x25519")
     with pytest.raises(KeyStoreError):
         store.put("../escape", b"x")
+
+
+@pytest.mark.rule("STO-3")
+def test_playback_decrypts_in_memory_only(enrol, footage_store, settings, tmp_path):
+    from pathlib import Path
+
+    off, camera, _org = enrol()
+    footage = b"only-in-memory " * 30_000
+    rid, data = camera.seal(footage)
+    assert off.upload(rid, data)[1]["state"] == "complete"
+    rec = Recording.objects.get(pk=rid)
+    places = [Path(settings.DATA_DIR), tmp_path]
+
+    def snapshot():
+        found = set()
+        for place in places:
+            for p in place.rglob("*"):
+                try:
+                    if p.is_file():
+                        found.add((p, p.stat().st_size))
+                except OSError:
+                    pass
+        return found
+
+    before = snapshot()
+    assert read_range(rec, 1000, 200_000) == footage[1000:200_000]
+    new = {p for p, _ in snapshot() - before}
+    leaked = [p for p in new if b"only-in-memory" in p.read_bytes()[:10_000_000]]
+    assert leaked == []
