@@ -25,6 +25,7 @@ import http.client
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -292,6 +293,8 @@ def main() -> int:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+        if not args.dir:
+            shutil.rmtree(work, ignore_errors=True)  # the stored recordings: gigabytes
     print(f"({size / 1e6:.0f} MB per run)")
     return 0
 
