@@ -26,7 +26,9 @@ def _add_pure_commands(subparsers) -> None:
         module.add_subparser(subparsers)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(pure_commands: bool = True) -> argparse.ArgumentParser:
+    """The full parser; `pure_commands=False` leaves out camera and redaction, whose imports
+    (PyAV, NumPy, OpenCV) would only cost a server process memory and start-up time."""
     from kluis.server_cli import add_server_commands
 
     parser = argparse.ArgumentParser(
@@ -35,18 +37,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_server_commands(subparsers)
-    _add_pure_commands(subparsers)
+    if pure_commands:
+        _add_pure_commands(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
     # `kluis manage ...` passes everything after it to Django untouched.
     if argv[:1] == ["manage"]:
         from kluis.server_cli import run_manage
 
         return run_manage(argv[1:])
+    from kluis.server_cli import SERVER_COMMANDS
+
+    parser = build_parser(pure_commands=not (argv and argv[0] in SERVER_COMMANDS))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

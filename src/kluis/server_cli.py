@@ -132,6 +132,10 @@ def demo(args) -> int:
     return 0
 
 
+#: Commands that run the server side; `kluis` skips the pure packages' imports for them.
+SERVER_COMMANDS = frozenset({"demo", "serve", "worker", "purge", "manage", "audit"})
+
+
 def add_server_commands(subparsers) -> None:
     p = subparsers.add_parser("demo", help="set up demo data and run server + worker")
     p.add_argument("--host", default="127.0.0.1")
