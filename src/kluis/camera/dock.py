@@ -271,7 +271,8 @@ class DockClient:
         if state.get("camera_id"):
             raise DockError(
                 f"this camera is already enrolled as {state['camera_id']}; "
-                "a camera is enrolled once (retire it on the server to re-enrol)"
+                "a camera is enrolled once; a camera that must start over gets a new serial "
+                "and a new enrolment code, and the server retires the old one"
             )
         created = False
         if self.storage.has_key():
