@@ -30,3 +30,12 @@ def make_person(db):
     from tests.factories import make_person as factory
 
     return factory
+
+
+@pytest.fixture
+def english():
+    """Run a test in English: Kluis speaks Dutch by default, some tests read English messages."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -15,7 +15,7 @@ from kluis.organisations.models import Role
 
 from .conftest import sql
 
-pytestmark = [pytest.mark.django_db, pytest.mark.rule("AUD-2")]
+pytestmark = [pytest.mark.usefixtures("english"), pytest.mark.django_db, pytest.mark.rule("AUD-2")]
 
 
 def run(*args) -> str:

@@ -19,7 +19,7 @@ from kluis.custody.standalone_verify import verify_export
 from kluis.organisations.models import Role
 from kluis.organisations.permissions import can
 
-pytestmark = [pytest.mark.django_db, pytest.mark.rule("AUD-3")]
+pytestmark = [pytest.mark.usefixtures("english"), pytest.mark.django_db, pytest.mark.rule("AUD-3")]
 
 RECORDING = str(uuid.uuid4())
 

@@ -17,6 +17,9 @@ from kluis.reports.actions import ReportInput, ReportInvalid
 from kluis.reports.models import IncidentReport, Notification
 from tests.factories import make_organisation, make_person, make_recording, make_reporting_line
 
+# These tests read English messages; the app speaks Dutch by default.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def good(**changes) -> ReportInput:
     values = dict(
