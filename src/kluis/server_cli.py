@@ -96,6 +96,11 @@ def demo(args) -> int:
     _call("load_demo_footage")
     if args.no_serve:
         return 0
+    base = f"http://{args.host}:{args.port}"
+    print(
+        f"\nStaff log in at {base}/login/ ; functional administrators at {base}/admin/\n",
+        flush=True,
+    )
     env = os.environ.copy()
     children = [
         subprocess.Popen([sys.executable, "-m", "kluis.cli", "worker"], env=env),

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kluis.core.clock import now
@@ -176,6 +177,11 @@ def bodycam_statement(report: IncidentReport) -> str:
     }
 
 
+def _local(moment, fmt: str) -> str:
+    """A time as people in the Netherlands read it (the database keeps UTC)."""
+    return timezone.localtime(moment).strftime(fmt)
+
+
 def _notify(recipient, kind, recording, subject, body, link) -> Notification | None:
     """One in-app notification (at most one per kind, person and recording) and its e-mail."""
     try:
@@ -212,7 +218,7 @@ def _notify_managers(report: IncidentReport) -> list[Notification]:
     late = _(" (filed after the end of the shift)") if report.late else ""
     body = _("%(officer)s filed the incident report for the recording of %(start)s%(late)s.") % {
         "officer": report.officer,
-        "start": recording.started_at.strftime("%d-%m-%Y %H:%M"),
+        "start": _local(recording.started_at, "%d-%m-%Y %H:%M"),
         "late": late,
     }
     link = reverse("reports:detail", args=[recording.pk])
@@ -244,8 +250,8 @@ def send_reminders() -> int:
                     "shift ends at %(due)s."
                 )
                 % {
-                    "start": recording.started_at.strftime("%d-%m-%Y %H:%M"),
-                    "due": due.strftime("%H:%M"),
+                    "start": _local(recording.started_at, "%d-%m-%Y %H:%M"),
+                    "due": _local(due, "%H:%M"),
                 },
                 link,
             ):
@@ -265,7 +271,7 @@ def send_reminders() -> int:
                         "was due at the end of the shift."
                     )
                     % {
-                        "start": recording.started_at.strftime("%d-%m-%Y %H:%M"),
+                        "start": _local(recording.started_at, "%d-%m-%Y %H:%M"),
                         "officer": recording.officer,
                     },
                     link,

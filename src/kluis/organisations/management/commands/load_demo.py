@@ -56,9 +56,7 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save(update_fields=["password"])
             self.stdout.write(f"  {Role(role).label:45} {username:16} {password}")
-        self.stdout.write(
-            f"\n  organisation: {alphen.name}; admin at http://127.0.0.1:8000/admin/\n"
-        )
+        self.stdout.write(f"\n  organisation: {alphen.name}\n")
 
     def _alphen(self):
         org = Organisation.objects.filter(slug="alphen-demo").first()
