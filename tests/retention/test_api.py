@@ -113,3 +113,20 @@ def test_policy_preview(world, client):
         content_type="application/json",
     )
     assert r.status_code == 403
+
+
+@pytest.mark.rule("ORG-1", "ORG-4")
+def test_admin_lists_holds_of_its_own_organisation_read_only(world, client):
+    from kluis.organisations.models import Role
+    from kluis.retention import actions
+    from tests.factories import make_organisation, make_person
+
+    rec = world.record()
+    actions.place_hold(rec, reason="complaint", case_reference="K-ADMIN-1", actor=world.manager)
+    page = as_(client, world.admin).get("/admin/retention/hold/")
+    assert page.status_code == 200 and b"K-ADMIN-1" in page.content
+    hold_id = rec.holds.get().pk
+    assert client.post(f"/admin/retention/hold/{hold_id}/change/", {}).status_code == 403
+    stranger = make_person(make_organisation(), Role.FUNCTIONAL_ADMIN)
+    page = as_(client, stranger).get("/admin/retention/hold/")
+    assert page.status_code == 200 and b"K-ADMIN-1" not in page.content
