@@ -50,6 +50,29 @@ def test_after_purge_neither_storage_nor_a_backup_copy_can_be_decrypted(world):
     assert_gone(rec, backup=backup)
 
 
+@pytest.mark.rule("RET-4")
+def test_a_database_backup_from_before_the_purge_holds_no_key(world):
+    """The database never holds a data key, so object-store copy + database backup + the
+    organisation's own key still cannot open the footage once the key store entry is gone."""
+    import base64
+    import io as _io
+
+    from django.core.management import call_command
+
+    from kluis.devices.keystore import get_keystore
+
+    rec = world.record()
+    secret = get_keystore().get(rec.data_key_name)
+    dump = _io.StringIO()
+    call_command("dumpdata", stdout=dump)  # the database backup
+    backup_object = object_bytes(rec)
+    for encoded in (secret.hex(), base64.b64encode(secret).decode(), repr(secret)):
+        assert encoded not in dump.getvalue()
+    clock.advance(dt.timedelta(days=28))
+    assert purge().deleted == 1
+    assert_gone(rec, backup=backup_object)
+
+
 @pytest.mark.rule("RET-4", "AUD-1")
 def test_deletion_is_audited_with_a_certificate(world):
     rec = world.record()
