@@ -53,3 +53,22 @@ def test_the_worker_task_purges(world):
 def test_schedule_purge_starts_the_chain(world):
     # The test backend runs tasks at once and cannot defer, so the chain stops after one run.
     assert schedule_purge() is True
+
+
+def test_with_the_database_backend_one_chain_waits(world, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "retention"],
+        }
+    }
+    assert schedule_purge() is True
+    assert schedule_purge() is False  # one waiting run is enough
+    waiting = DBTaskResult.objects.get(task_path=purge_due.module_path)
+    assert waiting.queue_name == "retention" and waiting.status == "READY"
+    # Running it (as the worker does) schedules the next run, an interval later.
+    purge_due.call(reschedule=True)
+    later = DBTaskResult.objects.filter(task_path=purge_due.module_path).order_by("-run_after")
+    assert later.count() == 2 and later[0].run_after > clock.now()
