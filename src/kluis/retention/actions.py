@@ -508,10 +508,24 @@ def purge_started() -> PurgeRun:
 
 @transaction.atomic
 def purge_finished(run: PurgeRun, *, error: str = "") -> PurgeRun:
+    """Close the run with its summary, in the installation's audit chain (each deletion has its
+    own entry in its organisation's chain)."""
     run.finished_at = now()
     run.state = PurgeRun.State.FAILED if error else PurgeRun.State.FINISHED
     run.error = error
     run.save()
+    record(
+        organisation=None,
+        actor=None,
+        action="purge.finished" if not error else "purge.failed",
+        obj=run,
+        details={
+            "deleted": run.deleted,
+            "resumed": run.resumed,
+            "braked": run.braked,
+            "error": error[:500],
+        },
+    )
     return run
 
 
