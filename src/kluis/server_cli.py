@@ -35,6 +35,11 @@ def _call(*args, **options) -> None:
     call_command(*args, **options)
 
 
+#: Request bodies up to this size stay in memory instead of a temporary file: a camera's 4 MiB
+#: upload pieces then reach the disk once (in the ingest), not twice. Bigger bodies still spool.
+INBUF_OVERFLOW = 8 * 1024 * 1024
+
+
 def serve(args) -> int:
     """Serve the web app and API with waitress (a production-grade pure-Python WSGI server)."""
     _setup_django()
@@ -53,6 +58,8 @@ def serve(args) -> int:
         threads=args.threads,
         ident="kluis",
         channel_timeout=300,
+        inbuf_overflow=INBUF_OVERFLOW,
+        recv_bytes=1024 * 1024,
     )
     return 0
 
