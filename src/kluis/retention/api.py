@@ -8,6 +8,8 @@ RFC 9457 problem documents (kluis.core.problems).
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -117,6 +119,7 @@ def _valid(serializer_class, request) -> dict:
 class RecordingRetentionView(APIView):
     """GET: term, early grounds, holds and deletion date of one recording (metadata only)."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk):
         rec = _recording(request, pk)
         require(request.user, "retention.view", rec)
@@ -137,6 +140,7 @@ class RecordingRetentionView(APIView):
 class HoldsView(APIView):
     """POST: place a hold on a recording (RET-2)."""
 
+    @extend_schema(request=HoldIn, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk):
         rec = _recording(request, pk)
         data = _valid(HoldIn, request)
@@ -147,6 +151,7 @@ class HoldsView(APIView):
 class ReleaseHoldView(APIView):
     """POST: release a hold because its case is closed (RET-3, CPL-3)."""
 
+    @extend_schema(request=NoteIn, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk):
         hold = _scoped(request, Hold, pk)
         hold = actions.release_hold(hold, actor=request.user, **_valid(NoteIn, request))
@@ -156,6 +161,7 @@ class ReleaseHoldView(APIView):
 class DecisionsView(APIView):
     """POST: propose deleting (early) or editing a recording (RET-5)."""
 
+    @extend_schema(request=DecisionIn, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk):
         rec = _recording(request, pk)
         decision = actions.propose_decision(rec, actor=request.user, **_valid(DecisionIn, request))
@@ -163,6 +169,7 @@ class DecisionsView(APIView):
 
 
 class ApproveDecisionView(APIView):
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk):
         decision = actions.approve_decision(
             _scoped(request, DeletionDecision, pk), actor=request.user
@@ -171,6 +178,7 @@ class ApproveDecisionView(APIView):
 
 
 class RefuseDecisionView(APIView):
+    @extend_schema(request=ReasonIn, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk):
         decision = actions.refuse_decision(
             _scoped(request, DeletionDecision, pk),
@@ -181,6 +189,7 @@ class RefuseDecisionView(APIView):
 
 
 class AdviceView(APIView):
+    @extend_schema(request=AdviceIn, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk):
         data = _valid(AdviceIn, request)
         adviser = None
@@ -200,6 +209,7 @@ class AdviceView(APIView):
 class MassDeletionsView(APIView):
     """GET: purges the brake stopped, waiting for confirmation, in the person's organisations."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         qs = scoped(request.user, MassDeletionRequest.objects.select_related("organisation"))
         qs = qs.filter(state=MassDeletionRequest.State.WAITING)
@@ -215,6 +225,7 @@ def _may_confirm(user, req) -> bool:
 class ConfirmMassDeletionView(APIView):
     """POST: one of the two confirmations (functional administrator, manager) of the brake."""
 
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk):
         req = actions.confirm_mass_deletion(
             _scoped(request, MassDeletionRequest, pk), actor=request.user
@@ -225,6 +236,7 @@ class ConfirmMassDeletionView(APIView):
 class PolicyPreviewView(APIView):
     """POST: how many recordings a new retention period would make due at once (the brake)."""
 
+    @extend_schema(request=PreviewIn, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         data = _valid(PreviewIn, request)
         org = (
