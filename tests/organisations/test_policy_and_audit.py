@@ -60,3 +60,33 @@ def test_presets_are_read_only_in_the_admin(client):
     client.post(reverse("admin:organisations_policy_change", args=[h2o.pk]), {"retention_days": 1})
     h2o.refresh_from_db()
     assert h2o.retention_days == 28
+
+
+@pytest.mark.rule("RET-1")
+@pytest.mark.django_db
+def test_admin_asks_to_confirm_a_retention_change_that_deletes_at_once(client):
+    import datetime as dt
+
+    from django.urls import reverse
+
+    from kluis.core import clock
+    from tests.factories import make_recording
+
+    org = make_organisation()
+    make_person(org, Role.FUNCTIONAL_ADMIN, "fa")
+    officer = make_person(org, Role.OFFICER)
+    make_recording(org, officer, started_at=clock.now() - dt.timedelta(days=20))
+    assert client.login(username="fa", password="correct horse battery")
+    url = reverse("admin:organisations_policy_change", args=[org.policy.pk])
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k in form.fields}
+    data.update(retention_days=14, name=org.policy.name)
+    refused = client.post(url, data)
+    assert refused.status_code == 200
+    assert "1" in str(refused.context["adminform"].form.errors["confirm_due"])
+    org.policy.refresh_from_db()
+    assert org.policy.retention_days == 28
+    done = client.post(url, {**data, "confirm_due": 1})
+    assert done.status_code == 302, done.context["adminform"].form.errors if done.context else ""
+    org.policy.refresh_from_db()
+    assert org.policy.retention_days == 14

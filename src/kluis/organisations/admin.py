@@ -6,6 +6,7 @@ Every admin list is scoped to the organisations where the person is a functional
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Q
@@ -110,8 +111,44 @@ class OrganisationAdmin(OrganisationScopedAdmin):
         return ["name", "slug"] + (["policy"] if obj else [])
 
 
+class PolicyForm(forms.ModelForm):
+    """The policy with the brake: a shorter retention that makes recordings due at once must be
+    confirmed by typing the number of recordings it deletes (RET-1; the Oakland case)."""
+
+    confirm_due = forms.IntegerField(
+        label=_("Confirm: number of recordings deleted at once"),
+        required=False,
+        min_value=0,
+        help_text=_("Only asked when a shorter retention period makes recordings due at once."),
+    )
+
+    class Meta:
+        model = Policy
+        fields = ["name", *Policy.SETTING_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        days = cleaned.get("retention_days")
+        if self.instance.pk and days and days < self.instance.retention_days:
+            from kluis.retention.terms import preview_retention_change
+
+            org = Organisation.objects.get(policy=self.instance)
+            due = preview_retention_change(org, days).newly_due
+            if due and cleaned.get("confirm_due") != due:
+                self.add_error(
+                    "confirm_due",
+                    _(
+                        "This change makes %(count)d recordings due for deletion at once. Check "
+                        "the number and type it here to go ahead."
+                    )
+                    % {"count": due},
+                )
+        return cleaned
+
+
 @admin.register(Policy)
 class PolicyAdmin(OrganisationScopedAdmin):
+    form = PolicyForm
     list_display = ["name", "preset_key", "retention_days", "pre_record_seconds", "spoken_warnings"]
     readonly_fields = ["preset_key", "source"]
 
@@ -138,6 +175,7 @@ class PolicyAdmin(OrganisationScopedAdmin):
             org,
             actor=None if request.user.is_superuser else request.user,
             reason="admin",
+            confirm_due=form.cleaned_data.get("confirm_due"),
             **{f: form.cleaned_data[f] for f in form.changed_data if f in Policy.SETTING_FIELDS},
         )
 
