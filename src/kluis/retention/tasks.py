@@ -13,7 +13,7 @@ import logging
 from django.conf import settings
 from django_tasks import task
 
-from kluis.core.clock import now
+from kluis.core import periodic
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +30,8 @@ def purge_due(reschedule: bool = True) -> dict:
     try:
         report = purge()
     finally:
-        # Backends that run tasks at once (tests) cannot defer: no chain there.
-        if reschedule and purge_due.get_backend().supports_defer:
-            purge_due.using(run_after=now() + interval()).enqueue(reschedule=True)
+        if reschedule:
+            periodic.then_again(purge_due, interval(), reschedule=True)
     if report.braked:
         logger.warning("Purge stopped by the brake for: %s", ", ".join(report.braked))
     return {
@@ -47,15 +46,4 @@ def purge_due(reschedule: bool = True) -> dict:
 
 def schedule_purge() -> bool:
     """Enqueue the periodic purge unless one is already waiting (call from the worker start)."""
-    try:
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:  # another backend: nothing to look at, enqueue
-        purge_due.enqueue(reschedule=True)
-        return True
-    waiting = DBTaskResult.objects.filter(
-        task_path=purge_due.module_path, status__in=["READY", "RUNNING"]
-    ).exists()
-    if waiting:
-        return False
-    purge_due.enqueue(reschedule=True)
-    return True
+    return periodic.start(purge_due, reschedule=True)
