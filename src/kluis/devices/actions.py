@@ -19,7 +19,7 @@ from kluis.core.clock import now
 from kluis.core.problems import Conflict, KluisError
 from kluis.custody.log import record
 from kluis.organisations.models import Membership, Organisation, Role
-from kluis.organisations.permissions import require
+from kluis.organisations.permissions import require_unless_system
 from kluis.sealed.keys import generate_organisation_keypair
 
 from .keystore import get_keystore
@@ -29,11 +29,6 @@ from .models import Camera, CameraAssignment, CameraNonce, EnrolmentCode, Organi
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-def _check(actor, permission, obj):
-    if actor is not None:
-        require(actor, permission, obj)
-
-
 def camera_label(camera: Camera) -> str:
     return f"camera {camera.serial}"
 
@@ -41,7 +36,7 @@ def camera_label(camera: Camera) -> str:
 @transaction.atomic
 def register_camera(organisation, team, *, serial: str, label: str = "", actor=None) -> Camera:
     """Add a camera to an organisation's pool, before it is enrolled with its own key."""
-    _check(actor, "organisations.manage", organisation)
+    require_unless_system(actor, "organisations.manage", organisation)
     camera = Camera(organisation=organisation, team=team, serial=serial, label=label)
     camera.full_clean()
     camera.save()
@@ -98,7 +93,7 @@ def issue_enrolment_code(
     organisation, team, *, actor=None, valid_for: dt.timedelta | None = None
 ) -> tuple[EnrolmentCode, str]:
     """A single-use code for one camera to enrol into `team`; the code is returned only here."""
-    _check(actor, "devices.manage", organisation)
+    require_unless_system(actor, "devices.manage", organisation)
     if team.organisation_id != organisation.pk:
         raise KluisError(_("The team belongs to another organisation."), code="foreign-team")
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
@@ -201,7 +196,7 @@ def enrol_camera(*, code: str, serial: str, public_key: bytes) -> Camera:
 @transaction.atomic
 def retire_camera(camera: Camera, *, actor=None, reason: str = "") -> Camera:
     """A retired camera can never deliver footage again (ORG-5)."""
-    _check(actor, "devices.manage", camera.organisation)
+    require_unless_system(actor, "devices.manage", camera.organisation)
     camera = Camera.objects.select_for_update().get(pk=camera.pk)
     if camera.status == Camera.Status.RETIRED:
         return camera
@@ -223,7 +218,7 @@ def assign_camera(
     camera: Camera, officer, *, shift_start: dt.datetime, shift_end: dt.datetime, actor=None
 ) -> CameraAssignment:
     """Hand a camera to an officer for one shift; its recordings then carry that officer."""
-    _check(actor, "devices.assign", camera.organisation)
+    require_unless_system(actor, "devices.assign", camera.organisation)
     camera = Camera.objects.select_for_update().get(pk=camera.pk)
     if camera.status == Camera.Status.RETIRED:
         raise Conflict(_("A retired camera cannot be assigned."), code="camera-retired")
@@ -278,7 +273,7 @@ def assign_camera(
 @transaction.atomic
 def end_assignment(assignment: CameraAssignment, *, at: dt.datetime | None = None, actor=None):
     """End a shift early (the camera was handed back)."""
-    _check(actor, "devices.assign", assignment.organisation)
+    require_unless_system(actor, "devices.assign", assignment.organisation)
     end = at or now()
     if end <= assignment.shift_start:
         raise KluisError(_("The shift cannot end before it starts."), code="shift-order")

@@ -24,13 +24,8 @@ from .models import (
     Team,
     User,
 )
-from .permissions import require
+from .permissions import require_unless_system
 from .presets import PRESETS
-
-
-def _check(actor, permission, obj):
-    if actor is not None:
-        require(actor, permission, obj)
 
 
 def load_presets() -> list[Policy]:
@@ -79,7 +74,7 @@ def create_organisation(*, name: str, slug: str, preset_key: str, actor=None) ->
 @transaction.atomic
 def apply_preset(organisation: Organisation, preset_key: str, *, actor=None) -> Policy:
     """Replace every setting of the organisation's policy by a preset's values."""
-    _check(actor, "organisations.manage", organisation)
+    require_unless_system(actor, "organisations.manage", organisation)
     return update_policy(
         organisation,
         actor=actor,
@@ -97,7 +92,7 @@ def update_policy(
     A shorter retention period that makes recordings due at once is refused with their number
     unless `confirm_due` repeats it (the brake, kluis.retention.terms.retention_changed).
     """
-    _check(actor, "organisations.manage", organisation)
+    require_unless_system(actor, "organisations.manage", organisation)
     policy = Policy.objects.select_for_update().get(pk=organisation.policy_id)
     unknown = set(changes) - set(Policy.SETTING_FIELDS)
     if unknown:
@@ -127,7 +122,7 @@ def update_policy(
 
 @transaction.atomic
 def add_municipality(organisation, *, name: str, code: str, actor=None) -> Municipality:
-    _check(actor, "organisations.manage", organisation)
+    require_unless_system(actor, "organisations.manage", organisation)
     m = Municipality(organisation=organisation, name=name, code=code)
     m.full_clean()
     m.save()
@@ -143,7 +138,7 @@ def add_municipality(organisation, *, name: str, code: str, actor=None) -> Munic
 
 @transaction.atomic
 def add_team(organisation, *, name: str, municipality=None, actor=None) -> Team:
-    _check(actor, "organisations.manage", organisation)
+    require_unless_system(actor, "organisations.manage", organisation)
     team = Team(organisation=organisation, name=name, municipality=municipality)
     team.full_clean()
     team.save()
@@ -169,7 +164,7 @@ def grant_role(
     actor=None,
 ) -> Membership:
     """Give a person a role in an organisation for a period (ORG-4)."""
-    _check(actor, "organisations.manage", organisation)
+    require_unless_system(actor, "organisations.manage", organisation)
     m = Membership(
         organisation=organisation,
         user=user,
@@ -201,7 +196,7 @@ def grant_role(
 
 @transaction.atomic
 def end_role(membership: Membership, *, on: dt.date | None = None, actor=None) -> Membership:
-    _check(actor, "organisations.manage", membership.organisation)
+    require_unless_system(actor, "organisations.manage", membership.organisation)
     membership.valid_until = on or today()
     membership.full_clean()
     membership.save(update_fields=["valid_until"])
@@ -227,7 +222,7 @@ def assign_manager(
     actor=None,
 ) -> ReportingLine:
     """Record who manages (or deputises for the manager of) an officer from a date (ORG-3)."""
-    _check(actor, "organisations.manage", organisation)
+    require_unless_system(actor, "organisations.manage", organisation)
     for person in (officer, manager):
         if not Membership.objects.filter(organisation=organisation, user=person).exists():
             raise KluisError(f"{person} has no role in {organisation}.", code="not-a-member")

@@ -58,6 +58,13 @@ def require(user, permission: str, obj=None, message: str | None = None) -> None
         raise NotAllowed(message or "You are not allowed to do this.", code="not-allowed")
 
 
+def require_unless_system(actor, permission: str, obj=None) -> None:
+    """For actions that the system also runs (setup, ingest, purge): `actor=None` is the system
+    itself and needs no permission; any person must pass `require()`."""
+    if actor is not None:
+        require(actor, permission, obj)
+
+
 def organisation_of(obj) -> Organisation | None:
     """The tenant an object belongs to, following `organisation` attributes."""
     if obj is None:

@@ -16,14 +16,9 @@ from kluis.core.problems import Conflict, KluisError
 from kluis.custody.log import record
 from kluis.devices.actions import camera_label
 from kluis.devices.keys import sign_receipt
-from kluis.organisations.permissions import require
+from kluis.organisations.permissions import require_unless_system
 
 from .models import ProcessingAgreement, Recording, StorageLocation, Upload
-
-
-def _check(actor, permission, obj):
-    if actor is not None:
-        require(actor, permission, obj)
 
 
 def start_upload(camera, *, recording_id, size: int, sha256: str) -> tuple[Upload, bool]:
@@ -199,7 +194,7 @@ def record_processing_agreement(
     actor=None,
 ) -> ProcessingAgreement:
     """Record that a processing agreement (and its security terms) is signed (STO-2)."""
-    _check(actor, "devices.manage", organisation)
+    require_unless_system(actor, "devices.manage", organisation)
     agreement = ProcessingAgreement(
         organisation=organisation,
         processor=processor,
@@ -233,7 +228,7 @@ def enable_storage_location(
     """Send the organisation's new recordings to `url`; external needs a signed agreement."""
     from .storage import get_storage
 
-    _check(actor, "devices.manage", organisation)
+    require_unless_system(actor, "devices.manage", organisation)
     if external and (
         agreement is None
         or agreement.organisation_id != organisation.pk

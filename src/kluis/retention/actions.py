@@ -19,7 +19,7 @@ from kluis.core.problems import Conflict, KluisError, NotAllowed
 from kluis.custody.log import record
 from kluis.organisations.models import Role
 from kluis.organisations.people import managers_or_deputies_of
-from kluis.organisations.permissions import has_role, require
+from kluis.organisations.permissions import has_role, require, require_unless_system
 
 from .models import (
     Deletion,
@@ -29,11 +29,6 @@ from .models import (
     MassDeletionRequest,
     PurgeRun,
 )
-
-
-def _check(actor, permission, obj):
-    if actor is not None:
-        require(actor, permission, obj)
 
 
 def _locked_recording(recording):
@@ -75,7 +70,7 @@ def place_hold(recording, *, reason: str, case_reference: str, note: str = "", a
     Refused once the purge has passed its point of no return on the recording: its key may
     already be gone, and a hold that pretends otherwise would mislead the case.
     """
-    _check(actor, "retention.place_hold", recording)
+    require_unless_system(actor, "retention.place_hold", recording)
     if reason not in Hold.Reason.values:
         raise KluisError(
             _("Unknown hold reason %(reason)s; choose one of: %(choices)s.")
@@ -144,7 +139,7 @@ def release_hold(hold: Hold, *, note: str = "", actor=None) -> Hold:
     When it was the last active hold and the policy deletes after handling (Dordrecht), the
     recording becomes due at the next purge, even before its term.
     """
-    _check(actor, "retention.release_hold", hold)
+    require_unless_system(actor, "retention.release_hold", hold)
     locked = _locked_recording(hold.recording)
     hold = Hold.objects.select_for_update().get(pk=hold.pk)
     if hold.released_at is not None:
