@@ -12,12 +12,12 @@ own queries (`with world.lock:`). On PostgreSQL the lock only costs a little par
 
 from __future__ import annotations
 
-import io
 import os
 import threading
 
 import pytest
 
+from kluis.web.demo import synthetic_mp4
 from tests.browser.support import CHROMIUM
 
 ARGS = [
@@ -73,34 +73,6 @@ def _drop_triggers_for_the_flush():
 
     triggers.drop(connection)
     post_migrate.connect(recreate, weak=False, dispatch_uid="kluis-browser-triggers")
-
-
-def make_mp4(seconds: int = 6, fps: int = 25, width: int = 320, height: int = 240) -> bytes:
-    """A real fragmented H.264 MP4, as the camera writes them: a bar moving over the picture."""
-    import av
-    import numpy as np
-
-    buf = io.BytesIO()
-    container = av.open(
-        buf, "w", format="mp4", options={"movflags": "frag_keyframe+empty_moov+default_base_moof"}
-    )
-    stream = container.add_stream(
-        "libx264", rate=fps, options={"preset": "ultrafast", "tune": "zerolatency"}
-    )
-    stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-    stream.codec_context.gop_size = fps
-    for i in range(seconds * fps):
-        img = np.full((height, width, 3), 40, np.uint8)
-        x = (i * 4) % (width - 24)
-        img[:, x : x + 24] = (230, 200, 40)
-        frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-        frame.pts = i
-        for packet in stream.encode(frame):
-            container.mux(packet)
-    for packet in stream.encode():
-        container.mux(packet)
-    container.close()
-    return buf.getvalue()
 
 
 class _OneAtATime:
@@ -170,7 +142,10 @@ def browser_world(live_server, served_alone, contexts, client, settings, tmp_pat
     settings.UPLOAD_DIR = tmp_path / "incoming"
     # Small responses, so the player must come back for more with Range requests.
     settings.VIEWING_MAX_RANGE_BYTES = 64 * 1024
-    world = build_world(client, footage=make_mp4(), chunk_size=16 * 1024)
+    # A real fragmented H.264 MP4 as the camera writes it, short and small for the test.
+    world = build_world(
+        client, footage=synthetic_mp4(seconds=6, width=320, height=240), chunk_size=16 * 1024
+    )
     client.logout()
     world.base = live_server.url
     world.lock = served_alone
