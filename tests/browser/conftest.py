@@ -29,10 +29,6 @@ ARGS = [
 ]
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "browser: drives a real browser (Playwright, Chromium)")
-
-
 @pytest.fixture(scope="module")
 def browser():
     """One Chromium per module. Playwright's sync API keeps an event loop running in this
