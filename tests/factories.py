@@ -146,3 +146,17 @@ def make_recording(
     from kluis.recordings.models import Recording
 
     return Recording.objects.get(pk=recording_id)
+
+
+def login_verified(client, user) -> bool:
+    """Log `user` in on the test client as after password + TOTP code (staff pages, admin)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return True

@@ -9,13 +9,14 @@ import pytest
 from kluis.core import clock
 from kluis.retention.models import MassDeletionRequest
 from kluis.retention.purge import purge
+from tests.factories import login_verified
 from tests.retention.helpers import assert_gone
 
 DAY = dt.timedelta(days=1)
 
 
 def as_(client, user):
-    client.force_login(user)
+    login_verified(client, user)
     return client
 
 
@@ -130,3 +131,13 @@ def test_admin_lists_holds_of_its_own_organisation_read_only(world, client):
     stranger = make_person(make_organisation(), Role.FUNCTIONAL_ADMIN)
     page = as_(client, stranger).get("/admin/retention/hold/")
     assert page.status_code == 200 and b"K-ADMIN-1" not in page.content
+
+
+@pytest.mark.rule("ORG-4")
+def test_staff_api_refuses_a_session_without_second_factor(world, client):
+    """A password alone (a person still setting up TOTP) reaches no staff endpoint."""
+    rec = world.record()
+    client.force_login(world.manager)
+    assert client.get(f"/retention/api/recordings/{rec.pk}/").status_code in (401, 403)
+    login_verified(client, world.manager)
+    assert client.get(f"/retention/api/recordings/{rec.pk}/").status_code == 200

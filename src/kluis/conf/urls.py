@@ -1,7 +1,9 @@
 """URL map. Every view states who may use it; anything not listed here does not exist."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth.views import redirect_to_login
+from django.urls import include, path, reverse
+from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView
 
 from kluis.core.views import health
@@ -9,6 +11,18 @@ from kluis.core.views import health
 admin.site.site_header = "Kluis"
 admin.site.site_title = "Kluis"
 admin.site.index_title = "Beheer"
+# The admin asks for the same second factor as the staff pages: only a TOTP-verified session gets
+# in, and its login page is the staff login (password and code), never a password alone.
+admin.site.__class__ = OTPAdminSite
+
+
+def _admin_login(request, extra_context=None):
+    return redirect_to_login(
+        request.GET.get("next") or reverse("admin:index"), reverse("web:login")
+    )
+
+
+admin.site.login = _admin_login
 
 urlpatterns = [
     path("admin/", admin.site.urls),
