@@ -58,40 +58,39 @@ def _raw32(key: object, what: str) -> bytes:
     return raw
 
 
-def x25519_private(key: object) -> X25519PrivateKey:
-    """Coerce an organisation private key (object or 32 raw bytes) to a key object."""
-    if isinstance(key, X25519PrivateKey):
+def _coerce(key: object, cls, from_bytes, what: str):
+    """A key object of `cls` from one already made or from its 32 raw bytes; else TypeError."""
+    if isinstance(key, cls):
         return key
     if isinstance(key, bytes | bytearray | memoryview):
-        return X25519PrivateKey.from_private_bytes(_raw32(key, "organisation private key"))
-    raise TypeError(f"organisation private key must be X25519PrivateKey or bytes, not {type(key)}")
+        return from_bytes(_raw32(key, what))
+    raise TypeError(f"{what} must be {cls.__name__} or bytes, not {type(key)}")
+
+
+def x25519_private(key: object) -> X25519PrivateKey:
+    """Coerce an organisation private key (object or 32 raw bytes) to a key object."""
+    return _coerce(
+        key, X25519PrivateKey, X25519PrivateKey.from_private_bytes, "organisation private key"
+    )
 
 
 def x25519_public(key: object) -> X25519PublicKey:
     """Coerce an organisation public key (object or 32 raw bytes) to a key object."""
-    if isinstance(key, X25519PublicKey):
-        return key
-    if isinstance(key, bytes | bytearray | memoryview):
-        return X25519PublicKey.from_public_bytes(_raw32(key, "organisation public key"))
-    raise TypeError(f"organisation public key must be X25519PublicKey or bytes, not {type(key)}")
+    return _coerce(
+        key, X25519PublicKey, X25519PublicKey.from_public_bytes, "organisation public key"
+    )
 
 
 def ed25519_private(key: object) -> Ed25519PrivateKey:
     """Coerce a camera private key (object or 32 raw bytes) to a key object."""
-    if isinstance(key, Ed25519PrivateKey):
-        return key
-    if isinstance(key, bytes | bytearray | memoryview):
-        return Ed25519PrivateKey.from_private_bytes(_raw32(key, "camera private key"))
-    raise TypeError(f"camera private key must be Ed25519PrivateKey or bytes, not {type(key)}")
+    return _coerce(
+        key, Ed25519PrivateKey, Ed25519PrivateKey.from_private_bytes, "camera private key"
+    )
 
 
 def ed25519_public(key: object) -> Ed25519PublicKey:
     """Coerce a camera public key (object or 32 raw bytes) to a key object."""
-    if isinstance(key, Ed25519PublicKey):
-        return key
-    if isinstance(key, bytes | bytearray | memoryview):
-        return Ed25519PublicKey.from_public_bytes(_raw32(key, "camera public key"))
-    raise TypeError(f"camera public key must be Ed25519PublicKey or bytes, not {type(key)}")
+    return _coerce(key, Ed25519PublicKey, Ed25519PublicKey.from_public_bytes, "camera public key")
 
 
 def public_bytes(key: X25519PublicKey | Ed25519PublicKey) -> bytes:
