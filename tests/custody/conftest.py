@@ -25,7 +25,7 @@ def org(make_org):
     return make_org()
 
 
-def write_entries(organisation, n: int, *, action: str = "test.event", **extra) -> list:
+def write_entries(organisation, n: int, *, action: str = "team.added", **extra) -> list:
     """n entries, each in its own transaction as actions write them."""
     entries = []
     for i in range(n):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from kluis.custody.events import AuditEvent
 from kluis.custody.log import record
 from kluis.custody.models import AuditEntry, Checkpoint
 from kluis.organisations import actions
@@ -59,7 +60,7 @@ def test_the_database_refuses_update_and_delete_of_checkpoints(trail):
 @pytest.mark.django_db(transaction=True)
 def test_record_outside_a_transaction_is_refused():
     with pytest.raises(RuntimeError, match="inside the action's transaction"):
-        record(organisation=None, actor=None, action="test.event")
+        record(organisation=None, actor=None, action=AuditEvent.TEAM_ADDED)
     assert not AuditEntry.objects.exists()
 
 
@@ -99,7 +100,7 @@ def test_an_entry_says_who_what_when_and_why(org, make_person):
         entry = record(
             organisation=org,
             actor=privacy,
-            action="recording.viewed",
+            action=AuditEvent.VIEWING_PLAY,
             object_type="recordings.recording",
             object_id="rec-7",
             purpose="complaint",
@@ -118,6 +119,25 @@ def test_an_entry_says_who_what_when_and_why(org, make_person):
 
 def test_details_that_are_not_json_are_refused(org):
     with pytest.raises(ValueError), transaction.atomic():
-        record(organisation=org, actor=None, action="x", details={"n": float("nan")})
+        record(
+            organisation=org, actor=None, action=AuditEvent.TEAM_ADDED, details={"n": float("nan")}
+        )
     with pytest.raises(ValueError, match="longer than"), transaction.atomic():
-        record(organisation=org, actor=None, action="x" * 81)
+        record(organisation=org, actor=None, action=AuditEvent.TEAM_ADDED, purpose="x" * 81)
+
+
+@pytest.mark.rule("AUD-1")
+def test_an_unregistered_event_type_is_refused_and_writes_nothing(org):
+    """Audit event names used to be free text: a typo or an undocumented event entered the trail."""
+    from kluis.custody.events import UnknownAuditEvent
+
+    before = AuditEntry.objects.count()
+    with pytest.raises(UnknownAuditEvent), transaction.atomic():
+        record(organisation=org, actor=None, action="test.event")
+    assert AuditEntry.objects.count() == before
+
+
+def test_every_registered_event_has_a_label():
+    from kluis.custody.events import ALL, LABELS
+
+    assert set(LABELS) == ALL

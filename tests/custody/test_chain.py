@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
+from kluis.custody.events import AuditEvent
 from kluis.custody.keys import trusted_public_keys
 from kluis.custody.log import record
 from kluis.custody.models import AuditEntry, ChainHead
@@ -113,7 +114,7 @@ def test_inserting_an_entry_is_named(trail):
         at=four.at,
         organisation=four.organisation,
         actor_label="intruder",
-        action="test.event",
+        action=AuditEvent.TEAM_ADDED,
         prev_hash=four.entry_hash,
         entry_hash="f" * 64,
     )
@@ -167,7 +168,7 @@ def test_a_hidden_recording_index_is_named(trail, org):
         record(
             organisation=org,
             actor=None,
-            action="recording.stored",
+            action=AuditEvent.RECORDING_INGESTED,
             object_type="recordings.recording",
             object_id="rec-1",
         )
@@ -187,6 +188,6 @@ def test_chains_of_organisations_are_separate(make_org):
     assert AuditEntry.objects.filter(organisation=a).count() == 6
     assert entry_sequences(str(b.pk)) == [1, 2, 3, 4, 5]
     with transaction.atomic():
-        system = record(organisation=None, actor=None, action="installation.event")
+        system = record(organisation=None, actor=None, action=AuditEvent.PURGE_FINISHED)
     assert system.chain == "installation"
     assert all(s.entries for s in verify_all(trusted_public_keys()))

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
 
 from kluis.custody.checkpoints import checkpoint_all, make_checkpoint
+from kluis.custody.events import AuditEvent
 from kluis.custody.keys import signing_key, trusted_public_keys
 from kluis.custody.log import record
 from kluis.custody.models import AuditEntry, ChainHead, Checkpoint
@@ -136,7 +137,7 @@ def test_a_forged_or_foreign_checkpoint_is_named(trail):
 def test_checkpoints_are_idempotent_and_cover_every_chain(make_org):
     a, b = make_org(), make_org()
     with transaction.atomic():
-        record(organisation=None, actor=None, action="installation.event")
+        record(organisation=None, actor=None, action=AuditEvent.PURGE_FINISHED)
     made = checkpoint_all()
     assert {cp.chain for cp in made} == {str(a.pk), str(b.pk), "installation"}
     assert checkpoint_all() == []

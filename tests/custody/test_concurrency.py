@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.db import connection, connections, transaction
 
+from kluis.custody.events import AuditEvent
 from kluis.custody.keys import trusted_public_keys
 from kluis.custody.log import record
 from kluis.custody.models import AuditEntry, Checkpoint
@@ -44,7 +45,7 @@ def test_concurrent_writers_make_one_valid_chain(make_org, settings):
                     record(
                         organisation=target,
                         actor=None,
-                        action="test.concurrent",
+                        action=AuditEvent.TEAM_ADDED,
                         details={"thread": n, "i": i},
                     )
         except BaseException as exc:  # reported below, in the test's thread

@@ -27,10 +27,10 @@ RECORDING = str(uuid.uuid4())
 def events_of_a_recording(org, officer=None) -> list[AuditEntry]:
     """From sealing on the camera to deletion, with other entries in between."""
     steps = [
-        ("recording.stored", {"camera": "BC-7", "sha256": "ab" * 32}, "", None),
-        ("unrelated.event", {}, "", "other"),
+        ("recording.ingested", {"camera": "BC-7", "sha256": "ab" * 32}, "", None),
+        ("team.added", {}, "", "other"),
         ("hold.placed", {"recording_id": RECORDING, "reason": "complaint"}, "complaint", None),
-        ("recording.viewed", {"session": 3}, "complaint", None),
+        ("viewing.playback.play", {"session": 3}, "complaint", None),
         ("recording.shredded", {"key": "destroyed"}, "", None),
     ]
     made = []
@@ -67,17 +67,17 @@ def test_the_report_holds_every_event_of_the_recording_with_hashes(org):
     checkpoint_all()
     report = custody_report(RECORDING, org)
     assert [e.action for e in report.entries] == [
-        "recording.stored",
+        "recording.ingested",
         "hold.placed",
-        "recording.viewed",
+        "viewing.playback.play",
         "recording.shredded",
     ]
     assert report.chain_valid and report.covered
     html = render_html(report)
     for entry in made:
-        if entry.action != "unrelated.event":
+        if entry.action != "team.added":
             assert entry.entry_hash in html
-    assert "unrelated.event" not in html
+    assert "team.added" not in html
     assert report.checkpoint.signature in html
     assert "BEGIN PUBLIC KEY" in html
 
@@ -89,7 +89,7 @@ def test_the_pdf_renders_and_carries_the_hashes(org):
     assert pdf.startswith(b"%PDF")
     content = pdf_streams(pdf)
     for entry in made:
-        if entry.action != "unrelated.event":
+        if entry.action != "team.added":
             assert entry.entry_hash.encode() in content
 
 
@@ -159,7 +159,7 @@ def test_the_report_pages_are_guarded_and_audited(client, org, people, fake_reco
     client.force_login(people.manager)
     response = client.get(url)
     assert response.status_code == 200
-    assert "recording.stored" in response.content.decode()
+    assert "recording.ingested" in response.content.decode()
     client.force_login(people.privacy)
     response = client.get(url + ".pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"

@@ -19,6 +19,7 @@ from django.db import transaction
 
 from kluis.core.clock import now
 
+from . import events
 from .models import AuditEntry, ChainHead, chain_key
 from .standalone_verify import (
     GENESIS_HASH,
@@ -110,6 +111,7 @@ def record(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit entries are written inside the action's transaction")
+    events.check(action)
     label = actor_label or (str(actor.get_username()) if actor is not None else "system")
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
