@@ -31,7 +31,7 @@ def events_of_a_recording(org, officer=None) -> list[AuditEntry]:
         ("team.added", {}, "", "other"),
         ("hold.placed", {"recording_id": RECORDING, "reason": "complaint"}, "complaint", None),
         ("viewing.playback.play", {"session": 3}, "complaint", None),
-        ("recording.shredded", {"key": "destroyed"}, "", None),
+        ("recording.deleted", {"key": "destroyed"}, "", None),
     ]
     made = []
     for action, details, purpose, other in steps:
@@ -70,7 +70,7 @@ def test_the_report_holds_every_event_of_the_recording_with_hashes(org):
         "recording.ingested",
         "hold.placed",
         "viewing.playback.play",
-        "recording.shredded",
+        "recording.deleted",
     ]
     assert report.chain_valid and report.covered
     html = render_html(report)
