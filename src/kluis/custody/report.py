@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from kluis.core.clock import now
 
+from . import events
 from .keys import signing_key, trusted_public_keys
 from .models import AuditEntry, Checkpoint, chain_key
 from .standalone_verify import ChainBroken, export_entry_line, format_time
@@ -36,6 +37,11 @@ class ReportEntry:
     details: dict
     prev_hash: str
     entry_hash: str
+
+    @property
+    def action_label(self) -> str:
+        """The event type's label in the reader's language (the registry's)."""
+        return events.label(self.action)
 
     @property
     def details_text(self) -> str:
