@@ -18,6 +18,7 @@ from kluis.custody.report import custody_report, render_html, render_pdf, report
 from kluis.custody.standalone_verify import verify_export
 from kluis.organisations.models import Role
 from kluis.organisations.permissions import can
+from tests.factories import login_verified
 
 pytestmark = [pytest.mark.usefixtures("english"), pytest.mark.django_db, pytest.mark.rule("AUD-3")]
 
@@ -152,15 +153,15 @@ def test_the_report_pages_are_guarded_and_audited(client, org, people, fake_reco
     events_of_a_recording(org)
     url = f"/api/v1/audit/recordings/{RECORDING}/custody-report"
     assert client.get(url).status_code == 302  # to the login page
-    client.force_login(people.other_manager)
+    login_verified(client, people.other_manager)
     assert client.get(url).status_code == 403
-    client.force_login(people.admin)
+    login_verified(client, people.admin)
     assert client.get(url).status_code == 403
-    client.force_login(people.manager)
+    login_verified(client, people.manager)
     response = client.get(url)
     assert response.status_code == 200
     assert "recording.ingested" in response.content.decode()
-    client.force_login(people.privacy)
+    login_verified(client, people.privacy)
     response = client.get(url + ".pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
@@ -171,6 +172,6 @@ def test_the_report_pages_are_guarded_and_audited(client, org, people, fake_reco
 def test_another_organisations_people_do_not_learn_the_recording_exists(
     client, make_org, make_person, fake_recording
 ):
-    client.force_login(make_person(make_org(), Role.PRIVACY_OFFICER, "elsewhere"))
+    login_verified(client, make_person(make_org(), Role.PRIVACY_OFFICER, "elsewhere"))
     url = f"/api/v1/audit/recordings/{RECORDING}/custody-report"
     assert client.get(url).status_code == 404

@@ -12,6 +12,8 @@ import uuid
 import pytest
 from django.apps import apps
 
+from tests.factories import login_verified
+
 from .test_report import RECORDING, events_of_a_recording
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +27,7 @@ def test_the_view_finds_a_real_recording(client, org, people):
         pytest.skip("the recordings app has no Recording model yet")
     recording = _make_recording(model, org, people.officer)
     events_of_a_recording(org)
-    client.force_login(people.privacy)
+    login_verified(client, people.privacy)  # password and TOTP: the gate lets nobody else in
     response = client.get(f"/api/v1/audit/recordings/{recording.pk}/custody-report")
     assert response.status_code == 200
     assert response.content.decode().count("recording.") >= 1

@@ -181,7 +181,7 @@ if ENVIRONMENT == "test" and not env_bool("TEST_REAL_TASKS", False):
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PERMISSION_CLASSES": ["kluis.core.api.IsVerifiedPerson"],
+    "DEFAULT_PERMISSION_CLASSES": ["kluis.core.gate.IsVerifiedPerson"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "EXCEPTION_HANDLER": "kluis.core.problems.exception_handler",
     "UNAUTHENTICATED_USER": None,

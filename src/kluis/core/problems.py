@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 
 class KluisError(Exception):
@@ -48,8 +47,9 @@ class Conflict(KluisError):
     title = "Conflict"
 
 
-def problem(status: int, title: str, detail: str, code: str, **extra) -> Response:
-    body = {
+def problem_document(status: int, title: str, detail: str, code: str, **extra) -> dict:
+    """The RFC 9457 body; the one shape for DRF responses and the gate's JSON endpoints."""
+    return {
         "type": f"https://kluis.example/problems/{code}",
         "title": title,
         "status": status,
@@ -57,11 +57,19 @@ def problem(status: int, title: str, detail: str, code: str, **extra) -> Respons
         "code": code,
         **extra,
     }
+
+
+def problem(status: int, title: str, detail: str, code: str, **extra) -> Response:
+    body = problem_document(status, title, detail, code, **extra)
     return Response(body, status=status, content_type="application/problem+json")
 
 
 def exception_handler(exc, context):
     """DRF exception handler: every error leaves as a problem document."""
+    # Imported here: rest_framework.views reads DEFAULT_PERMISSION_CLASSES, which is the gate,
+    # which imports this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, KluisError):
         return problem(exc.status, exc.title, exc.detail, exc.code, **exc.extra)
     if isinstance(exc, Http404):

@@ -11,10 +11,11 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kluis.core.gate import staff_endpoint, staff_page
 from kluis.core.problems import KluisError, NotAllowed
 from kluis.organisations.models import NO_FOOTAGE_ROLES, Membership, User
 from kluis.organisations.permissions import can, require
-from kluis.web.auth import check_person, is_verified, staff_page
+from kluis.web.auth import check_person
 
 from . import actions
 from .access import is_involved_officer, is_manager_for, managers_for
@@ -59,30 +60,6 @@ def organisations_with_footage(user):
         .exclude(role__in=NO_FOOTAGE_ROLES)
         .values_list("organisation_id", flat=True)
     )
-
-
-def _problem(error: KluisError) -> JsonResponse:
-    return JsonResponse(
-        {"title": error.title, "status": error.status, "detail": error.detail, "code": error.code},
-        status=error.status,
-        content_type="application/problem+json",
-    )
-
-
-def _api(view):
-    """For the player's endpoints: logged in with TOTP, errors as problem JSON (RFC 9457)."""
-
-    def wrapper(request, *args, **kwargs):
-        if not is_verified(request.user):
-            return _problem(NotAllowed(_("Log in with your password and code first.")))
-        try:
-            return view(request, *args, **kwargs)
-        except KluisError as error:
-            return _problem(error)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
 
 
 @staff_page
@@ -263,7 +240,7 @@ def watch(request, session_id):
     return response
 
 
-@_api
+@staff_endpoint
 @require_GET
 def stream(request, session_id):
     """206 Partial Content of decrypted footage, for an open session's participants only."""
@@ -277,7 +254,7 @@ def stream(request, session_id):
     return range_response(request, session, opener=open_recording)
 
 
-@_api
+@staff_endpoint
 @require_POST
 def events(request, session_id):
     """The player posts every play, pause, seek and end here (AUD-1)."""
@@ -293,7 +270,7 @@ def events(request, session_id):
     return HttpResponse(status=204)
 
 
-@_api
+@staff_endpoint
 @require_GET
 def status(request, session_id):
     """Polled by the player, so every participant's picture stops when one ends the session."""

@@ -1,4 +1,4 @@
-"""Staff login: a password and a TOTP code (django-otp), and the decorator every staff page uses.
+"""Staff login: a password and a TOTP code (django-otp). The gate itself is kluis.core.gate.
 
 A person who has no confirmed TOTP device yet logs in with the password alone and is sent to set
 one up before any staff page opens: no staff page is reachable on a password only.
@@ -6,19 +6,12 @@ one up before any staff page opens: no staff page is reachable on a password onl
 
 from __future__ import annotations
 
-import functools
-
-from django.conf import settings
-from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import authenticate as django_authenticate
-from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kluis.core.problems import KluisError
+# The gate lives in kluis.core.gate; these names stay importable from here.
+from kluis.core.gate import error_page, is_verified, staff_page  # noqa: F401
 
 
 def confirmed_totp_device(user) -> TOTPDevice | None:
@@ -48,45 +41,3 @@ def check_person(request, username: str, password: str, code: str):
         return None
     device = check_second_factor(user, code)
     return user if device is not None else None
-
-
-def is_verified(user) -> bool:
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and getattr(user, "is_verified", lambda: False)()
-    )
-
-
-def error_page(request, error: KluisError) -> HttpResponse:
-    """A KluisError as a page with the right status and a message the person can act on."""
-    return TemplateResponse(
-        request, "web/error.html", {"error": error, "status": error.status}, status=error.status
-    )
-
-
-def staff_page(view):
-    """Logged in with password and TOTP; KluisErrors become an error page, never a trace.
-
-    Deny by default: the view itself still asks `require()` about the object it shows.
-    """
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated or not user.is_active:
-            return redirect_to_login(
-                request.get_full_path(), settings.LOGIN_URL, REDIRECT_FIELD_NAME
-            )
-        if not is_verified(user):
-            if confirmed_totp_device(user) is None:
-                return redirect("web:totp-setup")
-            # Logged in by another way (municipal SSO) but no code yet: ask for the code only.
-            return redirect_to_login(request.get_full_path(), "web:login-code", REDIRECT_FIELD_NAME)
-        try:
-            return view(request, *args, **kwargs)
-        except KluisError as error:
-            return error_page(request, error)
-
-    return wrapper

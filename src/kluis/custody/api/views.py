@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.apps import apps
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -14,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kluis.core.gate import staff_page
 from kluis.organisations.permissions import can, has_role, organisation_of
 
 from ..keys import signing_key
@@ -61,8 +61,6 @@ def _recording(recording_id):
 
 
 def _report(request, recording_id):
-    if not request.user.is_authenticated:
-        return None, redirect_to_login(request.get_full_path())
     recording = _recording(recording_id)
     organisation = organisation_of(recording)
     if not can(request.user, "custody.view_report", recording):
@@ -79,20 +77,19 @@ def _report(request, recording_id):
             object_id=str(recording.pk),
             details={"format": "pdf" if request.path.endswith(".pdf") else "html"},
         )
-    return custody_report(recording.pk, organisation, recording=recording), None
+    return custody_report(recording.pk, organisation, recording=recording)
 
 
+@staff_page
 @require_GET
 def custody_report_html(request, recording_id):
-    report, response = _report(request, recording_id)
-    return response or HttpResponse(render_html(report))
+    return HttpResponse(render_html(_report(request, recording_id)))
 
 
+@staff_page
 @require_GET
 def custody_report_pdf(request, recording_id):
-    report, response = _report(request, recording_id)
-    if response:
-        return response
+    report = _report(request, recording_id)
     out = HttpResponse(render_pdf(report), content_type="application/pdf")
     out["Content-Disposition"] = f'inline; filename="custody-{report.recording_id}.pdf"'
     return out
