@@ -69,6 +69,7 @@ MAY_ASK_IS_AUTHENTICATED = {
     "organisations/permissions.py",
     "organisations/people.py",
     "devices/auth.py",
+    "core/middleware.py",  # headers (no-store for a logged-in answer), not a gate
 }
 
 
@@ -100,4 +101,17 @@ def test_login_views_ask_is_authenticated_only_in_the_login_flow():
         for node in ast.walk(fn):
             if isinstance(node, ast.Attribute) and node.attr == "is_authenticated":
                 offenders.append(f"{fn.name}:{node.lineno}")
+    assert not offenders, offenders
+
+
+def test_may_see_footage_is_answered_in_one_place():
+    """ORG-4's "may this role see footage" is asked of kluis.organisations.people, not re-derived
+    from NO_FOOTAGE_ROLES in each app."""
+    allowed = {"organisations/models.py", "organisations/people.py", "organisations/actions.py"}
+    offenders = [
+        path.relative_to(SRC).as_posix()
+        for path in sorted(SRC.rglob("*.py"))
+        if path.relative_to(SRC).as_posix() not in allowed
+        and "NO_FOOTAGE_ROLES" in path.read_text(encoding="utf-8")
+    ]
     assert not offenders, offenders

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kluis.organisations.models import Role
-from kluis.organisations.people import managers_or_deputies_of
+from kluis.organisations.people import is_manager_or_deputy_of
 from kluis.organisations.permissions import has_role, organisation_of, rule
 
 
@@ -21,4 +21,4 @@ def view_report(user, recording) -> bool:
     officer = getattr(recording, "officer", None)
     if officer is None or not has_role(user, organisation, Role.MANAGER, Role.DEPUTY_MANAGER):
         return False
-    return any(m.pk == user.pk for m in managers_or_deputies_of(officer, organisation))
+    return is_manager_or_deputy_of(user, officer, organisation)

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Q
 
-from kluis.core.clock import now, today
-from kluis.organisations.models import ReportingLine
+from kluis.core.clock import now
+from kluis.organisations.people import lines_managed_by
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 #: The reminder goes out this long before the report is due.
@@ -49,7 +49,7 @@ def missing_for_officer(user):
 
 def missing_for_manager(user, on: dt.date | None = None):
     """Recordings without a report of the officers this person manages or deputises for today."""
-    lines = ReportingLine.objects.on(on or today()).filter(manager=user)
+    lines = lines_managed_by(user, on)
     return (
         _recordings()
         .filter(

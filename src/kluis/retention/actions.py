@@ -18,7 +18,7 @@ from kluis.core.clock import now
 from kluis.core.problems import Conflict, KluisError, NotAllowed
 from kluis.custody.log import record
 from kluis.organisations.models import Role
-from kluis.organisations.people import managers_or_deputies_of
+from kluis.organisations.people import is_manager_or_deputy_of
 from kluis.organisations.permissions import has_role, require, require_unless_system
 
 from .models import (
@@ -203,7 +203,7 @@ def _side(decision_or_recording, actor, on=None) -> str | None:
     if actor.pk == officer.pk:
         return "officer"
     organisation = decision_or_recording.organisation
-    if any(m.pk == actor.pk for m in managers_or_deputies_of(officer, organisation, on)):
+    if is_manager_or_deputy_of(actor, officer, organisation, on):
         return "manager"
     return None
 

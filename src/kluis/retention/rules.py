@@ -7,7 +7,7 @@ finer points (which side of a joint decision a person is on, on which day) thems
 from __future__ import annotations
 
 from kluis.organisations.models import Role
-from kluis.organisations.people import managers_or_deputies_of
+from kluis.organisations.people import is_manager_or_deputy_of
 from kluis.organisations.permissions import has_role, organisation_of, rule
 
 #: Roles that handle the cases that hold footage: complaints, GDPR requests, police demands.
@@ -27,10 +27,7 @@ def _is_involved_officer(user, recording) -> bool:
 
 def _manages(user, recording) -> bool:
     officer = getattr(recording, "officer", None)
-    organisation = organisation_of(recording)
-    if officer is None or organisation is None:
-        return False
-    return any(m.pk == user.pk for m in managers_or_deputies_of(officer, organisation))
+    return is_manager_or_deputy_of(user, officer, organisation_of(recording))
 
 
 @rule("retention.view")

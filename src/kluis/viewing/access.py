@@ -10,8 +10,14 @@ from __future__ import annotations
 import datetime as dt
 
 from kluis.core.clock import today
-from kluis.organisations.models import ReportingLine
-from kluis.organisations.people import managers_or_deputies_of, may_see_footage
+from kluis.organisations.people import (
+    is_manager_or_deputy_of,
+    managed_officer_ids,
+    managers_or_deputies_of,
+    may_see_footage,
+)
+
+__all__ = ["managed_officer_ids"]  # asked in kluis.organisations.people; importable from here
 
 
 def involved_officer(recording):
@@ -30,17 +36,12 @@ def is_involved_officer(user, recording) -> bool:
 
 
 def is_manager_for(user, recording, on: dt.date | None = None) -> bool:
-    return any(m.pk == user.pk for m in managers_for(recording, on))
+    return is_manager_or_deputy_of(user, recording.officer, recording.organisation, on)
 
 
 def may_see(user, recording) -> bool:
     """Not an administrator-only or supplier-only person of the recording's organisation."""
     return may_see_footage(user, recording.organisation)
-
-
-def managed_officer_ids(user, on: dt.date | None = None):
-    """Ids of the officers `user` manages or deputises for on that day (any organisation)."""
-    return ReportingLine.objects.on(on or today()).filter(manager=user).values("officer_id")
 
 
 def may_know_recording(user, recording) -> bool:

@@ -48,14 +48,10 @@ def learning_allowed(recording) -> bool:
 
 def eligible_invitees(recording, exclude=()):
     """Staff of the recording's organisation who may see footage at all (ORG-4)."""
-    from kluis.organisations.models import NO_FOOTAGE_ROLES, Membership, User
+    from kluis.organisations.models import User
+    from kluis.organisations.people import footage_people_ids
 
-    ids = (
-        Membership.objects.active()
-        .filter(organisation=recording.organisation)
-        .exclude(role__in=NO_FOOTAGE_ROLES)
-        .values("user_id")
-    )
+    ids = footage_people_ids(recording.organisation)
     return (
         User.objects.filter(id__in=ids, is_active=True)
         .exclude(id__in=[u.pk for u in exclude])

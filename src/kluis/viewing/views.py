@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kluis.core.gate import staff_endpoint, staff_page
 from kluis.core.problems import KluisError, NotAllowed
-from kluis.organisations.models import NO_FOOTAGE_ROLES, Membership, User
+from kluis.organisations.models import User
+from kluis.organisations.people import footage_organisation_ids
 from kluis.organisations.permissions import can, require
 from kluis.web.auth import check_person
 
@@ -52,21 +53,11 @@ def _session(request, pk, permission="viewing.take_part") -> ViewingSession:
     return session
 
 
-def organisations_with_footage(user):
-    """Organisation ids where `user` holds a role that may see footage (ORG-4)."""
-    return list(
-        Membership.objects.active()
-        .filter(user=user)
-        .exclude(role__in=NO_FOOTAGE_ROLES)
-        .values_list("organisation_id", flat=True)
-    )
-
-
 @staff_page
 @require_GET
 def my_sessions(request):
     """Sessions the person takes part in: to confirm, to watch, or done."""
-    if not organisations_with_footage(request.user):
+    if not footage_organisation_ids(request.user).exists():
         raise NotAllowed(_("Your role never sees footage."))
     sessions = (
         ViewingSession.objects.filter(participants__user=request.user)

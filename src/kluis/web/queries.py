@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kluis.core.clock import now
-from kluis.organisations.models import NO_FOOTAGE_ROLES, Membership
-from kluis.viewing.access import managed_officer_ids
+from kluis.organisations.people import footage_organisation_ids, managed_officer_ids
 
 #: Recordings whose retention ends within this many days are "due for deletion".
 DUE_DAYS = 7
@@ -20,25 +19,15 @@ def _recordings():
     )
 
 
-def _footage_org_ids(user):
-    """Organisations where the person holds a role that may see footage (ORG-4)."""
-    return (
-        Membership.objects.active()
-        .filter(user=user)
-        .exclude(role__in=NO_FOOTAGE_ROLES)
-        .values("organisation_id")
-    )
-
-
 def my_recordings(user):
     """The officer's own recordings."""
-    return _recordings().filter(officer=user, organisation__in=_footage_org_ids(user))
+    return _recordings().filter(officer=user, organisation__in=footage_organisation_ids(user))
 
 
 def team_recordings(user):
     """Recordings of the officers this person manages or deputises for today."""
     return _recordings().filter(
-        officer__in=managed_officer_ids(user), organisation__in=_footage_org_ids(user)
+        officer__in=managed_officer_ids(user), organisation__in=footage_organisation_ids(user)
     )
 
 

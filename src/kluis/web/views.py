@@ -22,7 +22,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
 
 from kluis.core.problems import KluisError, NotAllowed
-from kluis.organisations.models import NO_FOOTAGE_ROLES, Membership, Role
+from kluis.organisations.models import Membership, Role
+from kluis.organisations.people import sees_footage
 from kluis.organisations.permissions import can, require
 
 from . import actions, queries
@@ -169,7 +170,7 @@ def _roles(user) -> set[str]:
 def home(request):
     """What this person can do here, by role; administrators and the supplier see no footage."""
     roles = _roles(request.user)
-    footage = bool(roles - NO_FOOTAGE_ROLES)
+    footage = sees_footage(roles)
     context = {
         "is_officer": Role.OFFICER in roles,
         "is_manager": bool({Role.MANAGER, Role.DEPUTY_MANAGER} & roles),
