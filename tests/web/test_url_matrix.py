@@ -258,7 +258,7 @@ def _admin_outcome(response) -> str:
 def _admin_url(route, name, pattern) -> str | None:
     """Fill an admin pattern's kwargs: an object of its model where the pattern wants one."""
     kwargs = {}
-    for key in pattern.pattern.converters:
+    for key in pattern.pattern.regex.groupindex:
         if key in ("object_id", "pk"):
             model = _admin_model(route)
             obj = model.objects.first() if model is not None else None
