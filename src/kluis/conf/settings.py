@@ -64,7 +64,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-DEBUG = env_bool("DEBUG", not PRODUCTION)
+# Django's debug page shows settings and source to whoever triggers an error: only on request.
+DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -161,8 +162,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
-# WhiteNoise serves static files from waitress; in development straight from the apps.
-WHITENOISE_USE_FINDERS = DEBUG
+# WhiteNoise serves static files from waitress: from STATIC_ROOT (`kluis serve` collects them),
+# and outside production also straight from the apps, so tests and `manage runserver` need no
+# collectstatic.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 LOGIN_URL = "admin:login"
 
 TASKS = {
@@ -237,7 +240,7 @@ MASTER_KEY_FILE = env("MASTER_KEY_FILE")
 # system as a file:// footage store so storing is a rename, not a copy.
 UPLOAD_DIR = Path(env("UPLOAD_DIR") or DATA_DIR / "incoming")
 UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(16 * 1024**3)))
-UPLOAD_PATCH_MAX_BYTES = int(env("UPLOAD_PATCH_MAX_BYTES", str(256 * 1024**2)))
+UPLOAD_PATCH_MAX_BYTES = int(env("UPLOAD_PATCH_MAX_BYTES", str(8 * 1024**2)))
 CAMERA_CLOCK_SKEW_SECONDS = int(env("CAMERA_CLOCK_SKEW_SECONDS", "300"))
 ENROLMENT_CODE_HOURS = int(env("ENROLMENT_CODE_HOURS", "72"))
 # S3: Object Lock mode for stored footage when the bucket has Object Lock enabled.
@@ -301,3 +304,43 @@ if OIDC_ENABLED:
             + ", ".join(f"KLUIS_{m}" for m in missing)
             + " (from your identity provider's /.well-known/openid-configuration)."
         )
+
+# --- Bad input and headers (issue 13; docs/operator.md) --------------------------------------
+# Every request body is small unless its view says otherwise (kluis.core.middleware.large_body:
+# only the camera's signed upload PATCH); a larger Content-Length is refused with 413 unread.
+REQUEST_MAX_BYTES = int(env("REQUEST_MAX_BYTES", str(1024**2)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "kluis.core.middleware.BodyLimitMiddleware",
+)
+MIDDLEWARE.insert(0, "kluis.core.middleware.SecurityHeadersMiddleware")
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files.
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("kluis.core.middleware.SecurityHeadersMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# JSON nested too deeply is a 400 like any other malformed body (kluis.core.parsers).
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "kluis.core.parsers.SafeJSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]

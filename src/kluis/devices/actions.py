@@ -17,11 +17,13 @@ from django.utils.translation import gettext as _
 
 from kluis.core.clock import now
 from kluis.core.problems import Conflict, KluisError
+from kluis.custody.events import AuditEvent
 from kluis.custody.log import record
 from kluis.organisations.models import Membership, Organisation, Role
 from kluis.organisations.permissions import require_unless_system
 from kluis.sealed.keys import generate_organisation_keypair
 
+from .keys import InvalidCameraKey, check_camera_public_key
 from .keystore import get_keystore
 from .models import Camera, CameraAssignment, CameraNonce, EnrolmentCode, OrganisationKey
 
@@ -123,14 +125,59 @@ class EnrolmentRefused(KluisError):
     title = "Enrolment refused"
 
 
-@transaction.atomic
+class InvalidPublicKey(KluisError):
+    status = 400
+    code = "camera-key-invalid"
+    title = "Camera key refused"
+
+
 def enrol_camera(*, code: str, serial: str, public_key: bytes) -> Camera:
     """A camera presents a code and its own public key; it is registered to the code's team.
 
     A camera already registered with this serial (by an administrator) is enrolled in place,
     but only within the code's organisation and only once: a retired, enrolled or foreign
-    camera cannot enrol again with a fresh code (ORG-5).
+    camera cannot enrol again with a fresh code (ORG-5). The key must be a canonical Ed25519
+    point of large order (`keys.check_camera_public_key`).
+
+    A refusal is recorded (CAMERA_ENROLMENT_REFUSED) in its own transaction, after the
+    enrolment's has rolled back: in the code's organisation when the code is known, else in
+    the installation chain. Enrolment needs a valid one-time code first, so an unauthenticated
+    flood can only reach the installation chain; it is bounded like camera auth failures.
     """
+    try:
+        return _enrol_camera(code=code, serial=serial, public_key=public_key)
+    except KluisError as exc:
+        entry = EnrolmentCode.objects.select_related("organisation").filter(
+            code_sha256=hash_code(code)
+        )
+        org = entry[0].organisation if entry else None
+        refusal_recorded(
+            org,
+            AuditEvent.CAMERA_ENROLMENT_REFUSED,
+            key=f"enrol:{org.pk if org else '-'}:{serial}",
+            actor_label=f"camera {serial}"[:200],
+            details={
+                "serial": serial[:64],
+                "code": exc.code,
+                "reason": str(exc.detail)[:300],
+                "public_key": bytes(public_key).hex()[:64],
+            },
+        )
+        raise
+
+
+@transaction.atomic
+def _enrol_camera(*, code: str, serial: str, public_key: bytes) -> Camera:
+    try:
+        check_camera_public_key(public_key)
+    except InvalidCameraKey as exc:
+        raise InvalidPublicKey(
+            _(
+                "This public key cannot be used for a camera: %(why)s. Generate a new Ed25519 "
+                "key pair on the camera and enrol again."
+            )
+            % {"why": str(exc)}
+        )
     entry = (
         EnrolmentCode.objects.select_for_update()
         .select_related("organisation", "team")
@@ -316,3 +363,63 @@ def remember_nonce(camera: Camera, nonce: str) -> bool:
         return False
     CameraNonce.objects.filter(camera=camera, seen_at__lt=horizon).delete()
     return True
+
+
+# At most this many refusals per chain per minute become audit entries (each of a different
+# source); further sources in that minute are only counted, under one overflow source.
+REFUSALS_AUDITED_PER_MINUTE = 60
+
+
+def refusal_recorded(organisation, action: str, *, key: str, actor_label: str, details) -> bool:
+    """Audit a refusal (camera auth or enrolment failure) without letting a flood fill the trail.
+
+    Aggregated per source and minute: `key` names the source (camera id or address). The first
+    refusal of a source in a minute is written to the audit trail, with the minute it opens;
+    every further one in that minute only increments `RefusalWindow.count`, and the next entry
+    of that source reports how many were counted in its previous minute. Past
+    REFUSALS_AUDITED_PER_MINUTE sources per chain and minute (an attacker varying addresses),
+    refusals are counted under one overflow source. Runs in its own transaction: the refused
+    request's own transaction has rolled back. True when an audit entry was written.
+    """
+    from django.db.models import F
+
+    from kluis.custody.models import chain_key
+
+    from .models import RefusalWindow
+
+    moment = now()
+    minute = moment.replace(second=0, microsecond=0)
+    chain = chain_key(organisation)
+    source = f"{chain}:{key}"[:200]
+    with transaction.atomic():
+        if not RefusalWindow.objects.filter(source=source, minute=minute).exists():
+            opened = RefusalWindow.objects.filter(chain=chain, minute=minute).count()
+            if opened >= REFUSALS_AUDITED_PER_MINUTE:
+                source = f"{chain}:overflow"
+        window, created = RefusalWindow.objects.get_or_create(
+            source=source, minute=minute, defaults={"chain": chain, "count": 1}
+        )
+        if not created:
+            RefusalWindow.objects.filter(pk=window.pk).update(count=F("count") + 1)
+            return False
+        previous = (
+            RefusalWindow.objects.filter(source=source, minute__lt=minute)
+            .order_by("-minute")
+            .values_list("count", flat=True)
+            .first()
+        )
+        RefusalWindow.objects.filter(minute__lt=moment - dt.timedelta(days=1)).delete()
+        record(
+            organisation=organisation,
+            actor=None,
+            actor_label=actor_label[:200],
+            action=action,
+            details={
+                **details,
+                "source": source,
+                "window": minute.isoformat(),
+                "refused_in_previous_window": previous,
+                "overflow": source.endswith(":overflow"),
+            },
+        )
+        return True

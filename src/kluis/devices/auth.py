@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import re
 import time
@@ -27,8 +28,10 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
 from kluis.core.problems import KluisError
+from kluis.custody.events import AuditEvent
 
-from .actions import remember_nonce
+from .actions import refusal_recorded, remember_nonce
+from .keys import InvalidCameraKey, check_camera_public_key
 from .models import Camera
 
 SIGNATURE_PREFIX = "KLUIS-CAMERA-V1"
@@ -85,6 +88,13 @@ class CameraSignatureAuthentication(BaseAuthentication):
         camera_id = meta.get("HTTP_X_KLUIS_CAMERA")
         if camera_id is None:
             return None
+        try:
+            return self._authenticate(request, meta, camera_id)
+        except KluisError as exc:
+            _record_failure(request, camera_id, exc)
+            raise
+
+    def _authenticate(self, request, meta, camera_id):
         timestamp = meta.get("HTTP_X_KLUIS_TIMESTAMP", "")
         nonce = meta.get("HTTP_X_KLUIS_NONCE", "")
         body_sha = meta.get("HTTP_X_KLUIS_CONTENT_SHA256", "")
@@ -109,7 +119,9 @@ class CameraSignatureAuthentication(BaseAuthentication):
                 _("This camera is not enrolled here; enrol it with a code first."),
                 code="camera-unknown",
             )
-        if not timestamp.isdigit():
+        # ASCII digits only: str.isdigit() also accepts '٣' or '²', which int() then reads as
+        # another number or refuses with a ValueError (a 500).
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
             raise CameraAuthError(_("X-Kluis-Timestamp must be unix seconds."), code="camera-clock")
         # Real time, not the injectable clock: the camera's clock is compared with the world's.
         skew = abs(int(timestamp) - int(time.time()))
@@ -130,6 +142,18 @@ class CameraSignatureAuthentication(BaseAuthentication):
             raise CameraAuthError(
                 _("X-Kluis-Content-SHA256 must be 64 lower-case hex characters."),
                 code="camera-signature-invalid",
+            )
+        try:
+            # Keys enrolled before enrolment checked them may be of small order, and OpenSSL's
+            # verifier accepts forged signatures for those.
+            check_camera_public_key(bytes(camera.public_key))
+        except InvalidCameraKey:
+            raise CameraAuthError(
+                _(
+                    "This camera's enrolled key is not a usable Ed25519 key; retire the camera "
+                    "and enrol it again with a new key."
+                ),
+                code="camera-key-invalid",
             )
         try:
             sig = base64.b64decode(signature, validate=True)
@@ -179,6 +203,40 @@ class CameraSignatureAuthentication(BaseAuthentication):
             return int(request.META.get("CONTENT_LENGTH") or 0) > 0
         except ValueError:
             return False
+
+
+def _record_failure(request, camera_id: str, exc: KluisError) -> None:
+    """Audit a refused camera request (CAMERA_AUTH_FAILED).
+
+    In the camera's organisation chain when the header names a known camera, else in the
+    installation chain. Against a flood: aggregated per camera (or, for an unknown camera, per
+    client address) and minute by `refusal_recorded`; only the first refusal of each source in
+    a minute is an entry, the others are counted, and at most a fixed number of sources per
+    chain and minute get their own entry.
+    """
+    camera = None
+    with contextlib.suppress(ValueError, AttributeError):
+        camera = (
+            Camera.objects.select_related("organisation").filter(pk=uuid.UUID(camera_id)).first()
+        )
+    address = request.META.get("REMOTE_ADDR", "")[:64]
+    source = f"camera:{camera.pk}" if camera is not None else f"address:{address}"
+    refusal_recorded(
+        camera.organisation if camera is not None else None,
+        AuditEvent.CAMERA_AUTH_FAILED,
+        key=source,
+        actor_label=f"camera {camera.serial}"
+        if camera is not None
+        else f"unknown camera {address}",
+        details={
+            "camera": str(camera.pk) if camera is not None else camera_id[:64],
+            "address": address,
+            "method": request.method,
+            "path": request.path[:200],
+            "code": exc.code,
+            "status": exc.status,
+        },
+    )
 
 
 class _Replay:

@@ -208,3 +208,24 @@ class OrganisationKey(models.Model):
 
     def __str__(self):
         return f"{self.organisation} X25519"
+
+
+class RefusalWindow(models.Model):
+    """How often one source was refused in one minute (camera auth and enrolment failures).
+
+    Only the first refusal of a source per minute becomes an audit entry; the rest are counted
+    here, so a flood of forged requests cannot flood the audit trail (devices.actions).
+    """
+
+    chain = models.CharField(max_length=40)
+    source = models.CharField(max_length=200)
+    minute = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "minute"], name="refusal_window_once")
+        ]
+
+    def __str__(self):
+        return f"{self.source} {self.minute:%Y-%m-%d %H:%M} ×{self.count}"

@@ -38,7 +38,7 @@ from kluis import sealed
 from kluis.core.clock import now
 from kluis.core.problems import Conflict, KluisError, NotFoundError
 from kluis.devices.actions import assignment_at
-from kluis.devices.keys import organisation_private_key
+from kluis.devices.keys import InvalidCameraKey, check_camera_public_key, organisation_private_key
 from kluis.devices.keystore import KeyMissing, get_keystore
 from kluis.devices.models import OrganisationKey
 
@@ -344,6 +344,12 @@ def complete(upload: Upload, *, whole_sha256: str | None = None) -> Upload:
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         patch = _original_key_block(upload)
         whole = pool.submit(_file_sha256, path, patch) if whole_sha256 is None else None
+        try:
+            check_camera_public_key(bytes(camera.public_key))
+        except InvalidCameraKey as exc:
+            if whole is not None:
+                whole.cancel()
+            _reject(upload, "recording-forged", _("the camera's key is unusable: %s") % exc)
         try:
             with open(path, "rb") as fh:
                 result = sealed.verify(fh, bytes(camera.public_key))
