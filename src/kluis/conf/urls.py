@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path, reverse
+from django.utils.translation import gettext as _
 from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView
 
@@ -17,6 +18,16 @@ admin.site.__class__ = OTPAdminSite
 
 
 def _admin_login(request, extra_context=None):
+    # A person who already passed password and code but is no administrator would be sent to
+    # the staff login, which sends a verified person straight back here: a redirect loop. They
+    # get a 403 page instead; everyone else logs in at the staff login.
+    from kluis.core.problems import NotAllowed
+    from kluis.web.auth import error_page, is_verified
+
+    if is_verified(request.user):
+        return error_page(
+            request, NotAllowed(_("The admin is for functional administrators and the operator."))
+        )
     return redirect_to_login(
         request.GET.get("next") or reverse("admin:index"), reverse("web:login")
     )
@@ -32,6 +43,7 @@ urlpatterns = [
     path("api/v1/", include("kluis.recordings.api.urls")),
     path("api/v1/", include("kluis.custody.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("people/", include("kluis.organisations.urls")),
     path("retention/", include("kluis.retention.urls")),
     path("reports/", include("kluis.reports.urls")),
     path("viewing/", include("kluis.viewing.urls")),

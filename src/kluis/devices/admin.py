@@ -1,6 +1,7 @@
 """Admin for functional administrators: cameras, enrolment codes, shifts (never footage).
 
-Changes go through the actions (permission check + audit entry); the admin only offers them.
+Changes go through the actions (permission check + audit entry) via kluis.core.admin.ActionAdmin;
+the admin only offers them.
 """
 
 from __future__ import annotations
@@ -22,11 +23,8 @@ class CameraAdmin(OrganisationScopedAdmin):
     readonly_fields = ["status", "enrolled_at", "retired_at", "public_key"]
     actions = ["issue_code_for_team", "retire"]
 
-    def has_add_permission(self, request):
-        return False  # cameras arrive by enrolment (or the demo/setup commands)
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    # No add or change routes: cameras arrive by enrolment (or the demo/setup commands), and
+    # change only through the list's actions (ActionAdmin refuses unrouted writes).
 
     @admin.action(description=_("Issue an enrolment code for the team of the selected camera"))
     def issue_code_for_team(self, request, queryset):
@@ -55,10 +53,7 @@ class EnrolmentCodeAdmin(OrganisationScopedAdmin):
     list_display = ["team", "issued_by", "issued_at", "expires_at", "used_at", "camera"]
     fields = ["organisation", "team"]
 
-    def has_change_permission(self, request, obj=None):
-        return obj is None and self.has_module_permission(request)
-
-    def save_model(self, request, obj, form, change):
+    def add_through_action(self, request, obj, form):
         entry, code = actions.issue_enrolment_code(obj.organisation, obj.team, actor=request.user)
         for name in ("pk", "code_sha256", "issued_at", "expires_at", "issued_by"):
             setattr(obj, name, getattr(entry, name))
@@ -68,6 +63,7 @@ class EnrolmentCodeAdmin(OrganisationScopedAdmin):
             % {"until": entry.expires_at, "code": code},
             messages.WARNING,
         )
+        return entry
 
 
 @admin.register(CameraAssignment)
@@ -75,15 +71,11 @@ class CameraAssignmentAdmin(OrganisationScopedAdmin):
     list_display = ["camera", "officer", "shift_start", "shift_end", "assigned_by"]
     fields = ["camera", "officer", "shift_start", "shift_end"]
 
-    def has_change_permission(self, request, obj=None):
-        return obj is None and self.has_module_permission(request)
-
-    def save_model(self, request, obj, form, change):
-        created = actions.assign_camera(
+    def add_through_action(self, request, obj, form):
+        return actions.assign_camera(
             obj.camera,
             obj.officer,
             shift_start=obj.shift_start,
             shift_end=obj.shift_end,
             actor=request.user,
         )
-        obj.pk = created.pk

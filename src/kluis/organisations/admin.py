@@ -1,19 +1,39 @@
 """The admin for functional administrators (and the installation's operator).
 
 Every admin list is scoped to the organisations where the person is a functional administrator
-(ORG-1), and no admin page leads to footage (ORG-4): recordings appear nowhere here.
+(ORG-1), and no admin page leads to footage (ORG-4): recordings appear nowhere here. Every write
+goes through an action (kluis.core.admin.ActionAdmin); a role that can see footage and every
+reporting line become a request that a second person confirms in the staff app (ACC-1).
 """
 
 from __future__ import annotations
 
+import contextvars
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from kluis.core.admin import ActionAdmin
+
 from . import actions
-from .models import Membership, Municipality, Organisation, Policy, ReportingLine, Role, Team, User
+from .models import (
+    FOOTAGE_ROLES,
+    Membership,
+    Municipality,
+    Organisation,
+    Policy,
+    ReportingLine,
+    Role,
+    RoleRequest,
+    Team,
+    User,
+)
 from .permissions import organisation_ids
 from .presets import PRESETS
 
@@ -22,7 +42,7 @@ def admin_organisation_ids(user):
     return organisation_ids(user, Role.FUNCTIONAL_ADMIN)
 
 
-class OrganisationScopedAdmin(admin.ModelAdmin):
+class OrganisationScopedAdmin(ActionAdmin):
     """Base: rows of the person's own organisations only; superusers see the installation."""
 
     organisation_field = "organisation"
@@ -51,11 +71,18 @@ class OrganisationScopedAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
 
-    has_change_permission = has_view_permission
-    has_add_permission = has_module_permission
+    def has_change_permission(self, request, obj=None):
+        return self.routes_change() and self.has_module_permission(request)
+
+    def has_add_permission(self, request, *args):
+        return self.routes_add() and self.has_module_permission(request)
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        return self.routes_delete() and self.has_module_permission(request)
+
+    def default_organisation(self, request):
+        """The organisation an add form without an organisation field works in."""
+        return Organisation.objects.filter(id__in=admin_organisation_ids(request.user)).first()
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -98,14 +125,10 @@ class OrganisationAdmin(OrganisationScopedAdmin):
             found[name] = (apply, name, _("Apply preset: %(name)s") % {"name": values["name"]})
         return found
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-        else:
-            created = actions.create_organisation(
-                name=obj.name, slug=obj.slug, preset_key="alphen", actor=request.user
-            )
-            obj.pk = created.pk
+    def add_through_action(self, request, obj, form):
+        return actions.create_organisation(
+            name=obj.name, slug=obj.slug, preset_key="alphen", actor=request.user
+        )
 
     def get_fields(self, request, obj=None):
         return ["name", "slug"] + (["policy"] if obj else [])
@@ -124,7 +147,7 @@ class PolicyForm(forms.ModelForm):
 
     class Meta:
         model = Policy
-        fields = ["name", *Policy.SETTING_FIELDS]
+        fields = list(Policy.SETTING_FIELDS)
 
     def clean(self):
         cleaned = super().clean()
@@ -150,7 +173,6 @@ class PolicyForm(forms.ModelForm):
 class PolicyAdmin(OrganisationScopedAdmin):
     form = PolicyForm
     list_display = ["name", "preset_key", "retention_days", "pre_record_seconds", "spoken_warnings"]
-    readonly_fields = ["preset_key", "source"]
 
     def get_queryset(self, request):
         qs = admin.ModelAdmin.get_queryset(self, request)
@@ -166,14 +188,16 @@ class PolicyAdmin(OrganisationScopedAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    def has_add_permission(self, request):
-        return False
+    readonly_fields = ["name", "preset_key", "source"]
 
-    def save_model(self, request, obj, form, change):
+    def audit_organisation(self, request, obj):
+        return Organisation.objects.filter(policy=obj).first()
+
+    def change_through_action(self, request, obj, form):
         org = Organisation.objects.get(policy=obj)
-        actions.update_policy(
+        return actions.update_policy(
             org,
-            actor=None if request.user.is_superuser else request.user,
+            actor=request.user,
             reason="admin",
             confirm_due=form.cleaned_data.get("confirm_due"),
             **{f: form.cleaned_data[f] for f in form.changed_data if f in Policy.SETTING_FIELDS},
@@ -184,56 +208,205 @@ class PolicyAdmin(OrganisationScopedAdmin):
 class MunicipalityAdmin(OrganisationScopedAdmin):
     list_display = ["name", "code", "organisation"]
 
+    def add_through_action(self, request, obj, form):
+        return actions.add_municipality(
+            obj.organisation, name=obj.name, code=obj.code, actor=request.user
+        )
+
 
 @admin.register(Team)
 class TeamAdmin(OrganisationScopedAdmin):
     list_display = ["name", "organisation", "municipality"]
 
+    def add_through_action(self, request, obj, form):
+        return actions.add_team(
+            obj.organisation, name=obj.name, municipality=obj.municipality, actor=request.user
+        )
+
+
+class RequestingAdmin(OrganisationScopedAdmin):
+    """An add form whose result may be a request waiting for a second person, not the row."""
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(obj, "_requested", None) is not None:
+            self.message_user(
+                request,
+                _(
+                    "Requested. It takes effect once a second person confirms it in Kluis "
+                    "(People, requests to confirm)."
+                ),
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(reverse("admin:organisations_rolerequest_changelist"))
+        return super().response_add(request, obj, post_url_continue)
+
+    def log_addition(self, request, obj, message):
+        if obj.pk is not None:
+            return super().log_addition(request, obj, message)
+        return None
+
 
 @admin.register(Membership)
-class MembershipAdmin(OrganisationScopedAdmin):
+class MembershipAdmin(RequestingAdmin):
+    """A role that cannot see footage is granted at once (never to oneself); a footage role
+    becomes a request (ACC-1). Ending a role is the list's action."""
+
     list_display = ["user", "role", "organisation", "team", "valid_from", "valid_until"]
     list_filter = ["role"]
+    actions = ["end_roles"]
+
+    def add_through_action(self, request, obj, form):
+        if obj.role in FOOTAGE_ROLES:
+            req = actions.request_role(
+                obj.organisation,
+                obj.user,
+                obj.role,
+                team=obj.team,
+                valid_from=obj.valid_from,
+                valid_until=obj.valid_until,
+                actor=request.user,
+            )
+            obj._requested = req
+            return req
+        return actions.grant_role(
+            obj.organisation,
+            obj.user,
+            obj.role,
+            team=obj.team,
+            valid_from=obj.valid_from,
+            valid_until=obj.valid_until,
+            actor=request.user,
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if getattr(obj, "_requested", None) is not None:
+            obj.pk = None  # the membership does not exist until the request is confirmed
+
+    @admin.action(description=_("End the selected roles today"))
+    def end_roles(self, request, queryset):
+        for membership in queryset.select_related("organisation"):
+            actions.end_role(membership, actor=request.user)
+        self.message_user(request, _("Roles ended."), messages.SUCCESS)
 
 
 @admin.register(ReportingLine)
-class ReportingLineAdmin(OrganisationScopedAdmin):
+class ReportingLineAdmin(RequestingAdmin):
+    """Every reporting line opens an officer's footage to a manager: always a request."""
+
     list_display = ["officer", "manager", "kind", "valid_from", "valid_until"]
+
+    def add_through_action(self, request, obj, form):
+        req = actions.request_reporting_line(
+            obj.organisation,
+            officer=obj.officer,
+            manager=obj.manager,
+            kind=obj.kind,
+            valid_from=obj.valid_from,
+            valid_until=obj.valid_until,
+            actor=request.user,
+        )
+        obj._requested = req
+        return req
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        obj.pk = None
+
+
+@admin.register(RoleRequest)
+class RoleRequestAdmin(OrganisationScopedAdmin):
+    """Requests and their outcome; confirming happens in the staff app, by a second person."""
+
+    list_display = ["__str__", "kind", "state", "requested_by", "requested_at", "decided_by"]
+    list_filter = ["state", "kind"]
+
+
+_password_actor = contextvars.ContextVar("password_actor")
+
+
+class PasswordResetForm(AdminPasswordChangeForm):
+    """The admin's password form, saved through the audited action."""
+
+    def save(self, commit=True):
+        password = self.cleaned_data.get("password1")
+        if self.cleaned_data.get("usable_password") == "false":
+            password = None
+        return actions.reset_password(self.user, password, actor=_password_actor.get())
+
+
+#: Fields nobody changes in the admin: identity, login history, and Django's permission flags
+#: (staff status follows the functional-administrator role, granted through the action).
+LOCKED_PERSON_FIELDS = (
+    "username",
+    "last_login",
+    "date_joined",
+    "is_superuser",
+    "is_staff",
+    "groups",
+    "user_permissions",
+    "onboarded_in",
+)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    """People. A functional administrator sees the people of their own organisations only."""
+class UserAdmin(ActionAdmin, DjangoUserAdmin):
+    """People. A functional administrator sees the people of their own organisations and the
+    people they onboarded there; every change goes through the people actions."""
 
     list_display = ["username", "first_name", "last_name", "email", "is_active"]
+    change_password_form = PasswordResetForm
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         if request.user.is_superuser:
             return qs
+        orgs = admin_organisation_ids(request.user)
         return qs.filter(
-            memberships__organisation__in=admin_organisation_ids(request.user)
+            Q(memberships__organisation__in=orgs) | Q(onboarded_in__in=orgs)
         ).distinct()
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return LOCKED_PERSON_FIELDS
 
     def get_fieldsets(self, request, obj=None):
         sets = super().get_fieldsets(request, obj)
         if request.user.is_superuser:
             return sets
-        # Nobody but the operator hands out Django's superuser or permission flags.
+        # Nobody but the operator sees Django's superuser or permission flags.
+        hidden = {"is_superuser", "groups", "user_permissions", "is_staff"}
         return [
-            (
-                name,
-                {
-                    **opts,
-                    "fields": [
-                        f
-                        for f in opts["fields"]
-                        if f not in {"is_superuser", "groups", "user_permissions", "is_staff"}
-                    ],
-                },
-            )
+            (name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]})
             for name, opts in sets
         ]
+
+    def audit_organisation(self, request, obj):
+        return actions.person_organisation(obj, request.user)
+
+    def add_through_action(self, request, obj, form):
+        organisation = OrganisationScopedAdmin.default_organisation(self, request)
+        if request.user.is_superuser and organisation is None:
+            organisation = Organisation.objects.first()
+        password = form.cleaned_data.get("password1")
+        if form.cleaned_data.get("usable_password") == "false":
+            password = None
+        return actions.create_person(
+            organisation, username=obj.username, password=password, actor=request.user
+        )
+
+    def change_through_action(self, request, obj, form):
+        changes = {f: form.cleaned_data[f] for f in form.changed_data if f in actions.PERSON_FIELDS}
+        # `obj` already carries the new values; the action compares with the stored row.
+        return actions.update_person(User.objects.get(pk=obj.pk), actor=request.user, **changes)
+
+    def user_change_password(self, request, id, form_url=""):
+        token = _password_actor.set(request.user)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _password_actor.reset(token)
 
     _is_admin = OrganisationScopedAdmin._is_admin
 
@@ -251,3 +424,38 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Authenticators: django-otp's own admins would let anyone edit or delete a device unaudited.
+# The only write is the audited reset (kluis.web.actions.reset_authenticator), offered on the
+# list; the device rows themselves are read-only.
+import django_otp.plugins.otp_static.admin  # noqa: E402,F401  (registers, so we can replace)
+import django_otp.plugins.otp_totp.admin  # noqa: E402,F401
+from django_otp.plugins.otp_static.models import StaticDevice  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+@admin.register(TOTPDevice)
+class AuthenticatorAdmin(OrganisationScopedAdmin):
+    """Who has an authenticator; resetting one is audited and tells the person."""
+
+    organisation_field = "user__memberships__organisation"
+    list_display = ["user", "name", "confirmed"]
+    fields = ["user", "name", "confirmed"]
+    readonly_fields = fields
+    actions = ["reset_authenticators"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).distinct()
+
+    @admin.action(description=_("Reset the authenticator of the selected people"))
+    def reset_authenticators(self, request, queryset):
+        from kluis.web.actions import reset_authenticator
+
+        for person in {device.user for device in queryset.select_related("user")}:
+            reset_authenticator(request.user, person)
+        self.message_user(request, _("Authenticators reset; the people were told."))

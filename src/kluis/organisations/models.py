@@ -21,6 +21,16 @@ class User(AbstractUser):
     """A staff member's login. What they may do comes from their memberships, not from flags."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Who onboarded this person, so the administrators there see them before any role is
+    # confirmed (a person without a membership would be invisible to every scoped list).
+    onboarded_in = models.ForeignKey(
+        "Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("onboarded in"),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -277,6 +287,9 @@ class Role(models.TextChoices):
 #: Roles that manage the system but may never see or hear footage (ORG-4).
 NO_FOOTAGE_ROLES = frozenset({Role.FUNCTIONAL_ADMIN, Role.SUPPLIER})
 
+#: Every other role can see footage: one person never grants it alone (ORG-4, ACC-1).
+FOOTAGE_ROLES = frozenset(Role) - NO_FOOTAGE_ROLES
+
 
 class MembershipQuerySet(models.QuerySet):
     def active(self, on: dt.date | None = None):
@@ -385,3 +398,103 @@ class ReportingLine(models.Model):
 
     def __str__(self):
         return f"{self.manager} → {self.officer} ({self.get_kind_display()})"
+
+
+class RoleRequest(models.Model):
+    """A footage role or a reporting line that an administrator asked for (ORG-4, ACC-1).
+
+    Nobody reaches footage on one person's word: the grant takes effect only when a second,
+    authorised person confirms it (`actions.confirm_request`; who may is `rules.py`'s
+    "organisations.confirm_request"). The request stays as the record of who asked and who agreed.
+    """
+
+    class Kind(models.TextChoices):
+        MEMBERSHIP = "membership", _("role")
+        REPORTING_LINE = "reporting_line", _("reporting line")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting for confirmation")
+        CONFIRMED = "confirmed", _("confirmed")
+        REFUSED = "refused", _("refused")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="role_requests",
+        verbose_name=_("organisation"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="role_requests",
+        verbose_name=_("person"),
+        help_text=_("The person who gets the role; for a reporting line, the officer."),
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices, blank=True)
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("team")
+    )
+    manager = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("manager"),
+    )
+    line_kind = models.CharField(
+        _("reporting line kind"), max_length=10, choices=ReportingLine.Kind.choices, blank=True
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    membership = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reporting_line = models.ForeignKey(
+        ReportingLine, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("role request")
+        verbose_name_plural = _("role requests")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(requested_by=models.F("user")),
+                name="role_request_not_for_self",
+                violation_error_message=_("Nobody requests a role for themselves."),
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                name="role_request_second_person",
+                violation_error_message=_("The person who asked does not confirm."),
+            ),
+        ]
+
+    def __str__(self):
+        if self.kind == self.Kind.REPORTING_LINE:
+            return f"{self.manager} → {self.user} ({self.get_line_kind_display()})"
+        return f"{self.user} · {self.get_role_display()} · {self.organisation}"
+
+    @property
+    def subjects(self) -> set:
+        """Everyone whose access this request changes: none of them may confirm it."""
+        return {self.user_id} | ({self.manager_id} if self.manager_id else set())
