@@ -1,9 +1,9 @@
-"""The role x URL matrix, generated from the URL resolver (ACC-1, ORG-4).
+"""The role x URL matrix, generated from the URL resolver (ACC-1, ORG-4, ORG-1).
 
-Every URL pattern Kluis serves is walked against every role of ORG-4, an anonymous visitor and
-a password-only session (logged in, no TOTP code yet), and the answer is compared with the
-expectation in `EXPECTED` below. A pattern without an expectation fails the test: whoever adds
-a URL decides here who may use it.
+Every URL pattern Kluis serves is walked against every role of ORG-4, an anonymous visitor, a
+password-only session (logged in, no TOTP code yet) and a manager of another organisation, and
+the answer is compared with the expectation in `EXPECTED` below. A pattern without an
+expectation fails the test: whoever adds a URL decides here who may use it.
 
 Outcomes: "login" (a redirect to a login step), "denied" (401/403), "missing" (404) and "ok"
 (anything else below 500: a page, a 204, a form error, a redirect elsewhere). A 500 is always
@@ -41,7 +41,9 @@ ROLE_PEOPLE = {
 ANONYMOUS = "anonymous"
 #: The involved officer's manager, who may do the most, with the password but no code.
 PASSWORD_ONLY = "password_only"
-WHO = [*ROLE_PEOPLE, ANONYMOUS, PASSWORD_ONLY]
+#: A manager of another organisation (ORG-1): by default refused like anyone not named.
+OTHER_ORG = "other_org_manager"
+WHO = [*ROLE_PEOPLE, ANONYMOUS, PASSWORD_ONLY, OTHER_ORG]
 PEOPLE = set(ROLE_PEOPLE)
 FOOTAGE = PEOPLE - {Role.FUNCTIONAL_ADMIN, Role.SUPPLIER}
 
@@ -54,7 +56,8 @@ class Door:
     """Who gets which outcome at one URL pattern; everyone not named gets `others`."""
 
     def __init__(self, method="get", *, ok=(), missing=(), login=(), denied=(), others="denied",
-                 anonymous="login", password_only="login", kwargs=None, body=None):  # fmt: skip
+                 anonymous="login", password_only="login", other_org=None, kwargs=None,
+                 body=None):  # fmt: skip
         self.method = method
         self.kwargs = kwargs
         self.body = body
@@ -65,6 +68,7 @@ class Door:
                 self.outcomes[role] = outcome
         self.outcomes[ANONYMOUS] = anonymous
         self.outcomes[PASSWORD_ONLY] = password_only
+        self.outcomes[OTHER_ORG] = other_org or others
 
 
 def page(method="get", **kw) -> Door:
@@ -123,13 +127,13 @@ EXPECTED: dict[str, Door] = {
     "login/totp/": public(anonymous="login", password_only="login"),  # has a device: log in
     "logout/": public("post", others="login", anonymous="login", password_only="login"),
     # staff pages
-    "": page(ok=PEOPLE),
+    "": page(ok=PEOPLE, other_org="ok"),
     "recordings/mine/": page(ok={OFFICER}),
-    "recordings/team/": page(ok={MANAGER, DEPUTY}),
+    "recordings/team/": page(ok={MANAGER, DEPUTY}, other_org="ok"),
     # Invited staff know the recording through the viewing they were invited to.
     "recordings/<uuid:recording_id>/": page(ok=OFFICER_AND_MANAGERS | {INVITED}, kwargs=rec),
     # viewing (ACC-1..ACC-4)
-    "viewing/": page(ok=FOOTAGE),
+    "viewing/": page(ok=FOOTAGE, other_org="ok"),
     "viewing/start/<uuid:recording_id>/": page(ok=OFFICER_AND_MANAGERS, kwargs=rec),
     "viewing/<uuid:session_id>/": page(ok=PARTICIPANTS, kwargs=ses),
     "viewing/<uuid:session_id>/confirm/": page("post", ok=PARTICIPANTS, kwargs=ses),
@@ -146,46 +150,68 @@ EXPECTED: dict[str, Door] = {
     ),
     "viewing/<uuid:session_id>/status": endpoint(ok=PARTICIPANTS, kwargs=ses),
     # incident reports (RPT-1..RPT-3)
-    "reports/": page(ok=PEOPLE),
+    "reports/": page(ok=PEOPLE, other_org="ok"),
     "reports/new/<uuid:recording_id>/": page(ok={OFFICER}, kwargs=rec),
     "reports/<uuid:recording_id>/": page(ok=OFFICER_AND_MANAGERS, others="missing", kwargs=rec),
-    "reports/notifications/": page(ok=PEOPLE),
+    "reports/notifications/": page(ok=PEOPLE, other_org="ok"),
     # retention API (RET-*)
     # Metadata (status, holds, the list of stopped purges) is for every member (ORG-4: the
     # administrators included); acting on it is for the people of each rule.
-    "retention/api/recordings/<uuid:pk>/": endpoint(ok=PEOPLE, kwargs=pk_rec),
+    "retention/api/recordings/<uuid:pk>/": endpoint(ok=PEOPLE, kwargs=pk_rec, other_org="missing"),
     "retention/api/recordings/<uuid:pk>/holds/": endpoint(
-        "post", ok=HOLDERS, kwargs=pk_rec, body={"reason": "claim", "case_reference": "K-2"}
+        "post",
+        ok=HOLDERS,
+        kwargs=pk_rec,
+        body={"reason": "claim", "case_reference": "K-2"},
+        other_org="missing",
     ),
     "retention/api/holds/<int:pk>/release/": endpoint(
-        "post", ok=HOLDERS, kwargs=lambda o: {"pk": o.hold.pk}
+        "post", ok=HOLDERS, kwargs=lambda o: {"pk": o.hold.pk}, other_org="missing"
     ),
     "retention/api/recordings/<uuid:pk>/decisions/": endpoint(
-        "post", ok=OFFICER_AND_MANAGERS, kwargs=pk_rec, body={"kind": "delete", "reason": "x"}
+        "post",
+        ok=OFFICER_AND_MANAGERS,
+        kwargs=pk_rec,
+        body={"kind": "delete", "reason": "x"},
+        other_org="missing",
     ),
     "retention/api/decisions/<int:pk>/approve/": endpoint(
-        "post", ok={MANAGER, DEPUTY}, kwargs=lambda o: {"pk": o.decision.pk}
+        "post", ok={MANAGER, DEPUTY}, kwargs=lambda o: {"pk": o.decision.pk}, other_org="missing"
     ),
     "retention/api/decisions/<int:pk>/refuse/": endpoint(
-        "post", ok=OFFICER_AND_MANAGERS, kwargs=lambda o: {"pk": o.decision.pk}
+        "post", ok=OFFICER_AND_MANAGERS, kwargs=lambda o: {"pk": o.decision.pk}, other_org="missing"
     ),
     "retention/api/decisions/<int:pk>/advice/": endpoint(
-        "post", ok={PRIVACY}, kwargs=lambda o: {"pk": o.decision.pk}, body={"advice": "agreed"}
+        "post",
+        ok={PRIVACY},
+        kwargs=lambda o: {"pk": o.decision.pk},
+        body={"advice": "agreed"},
+        other_org="missing",
     ),
-    "retention/api/mass-deletions/": endpoint(ok=PEOPLE),
+    "retention/api/mass-deletions/": endpoint(ok=PEOPLE, other_org="ok"),
     "retention/api/mass-deletions/<int:pk>/confirm/": endpoint(
-        "post", ok={ADMIN_ROLE, MANAGER, DEPUTY}, kwargs=lambda o: {"pk": o.mass_deletion.pk}
+        "post",
+        ok={ADMIN_ROLE, MANAGER, DEPUTY},
+        kwargs=lambda o: {"pk": o.mass_deletion.pk},
+        other_org="missing",
     ),
     "retention/api/policy-preview/": endpoint(
-        "post", ok={ADMIN_ROLE}, body=lambda o: {"organisation": o.org.slug, "retention_days": 7}
+        "post",
+        ok={ADMIN_ROLE},
+        body=lambda o: {"organisation": o.org.slug, "retention_days": 7},
+        other_org="missing",
     ),
     # audit trail (AUD-3): the public key for anyone, the custody report for few
     "api/v1/audit/public-key": public(),
     "api/v1/audit/recordings/<str:recording_id>/custody-report": page(
-        ok={MANAGER, DEPUTY, PRIVACY}, kwargs=lambda o: {"recording_id": str(o.recording.pk)}
+        ok={MANAGER, DEPUTY, PRIVACY},
+        kwargs=lambda o: {"recording_id": str(o.recording.pk)},
+        other_org="missing",
     ),
     "api/v1/audit/recordings/<str:recording_id>/custody-report.pdf": page(
-        ok={MANAGER, DEPUTY, PRIVACY}, kwargs=lambda o: {"recording_id": str(o.recording.pk)}
+        ok={MANAGER, DEPUTY, PRIVACY},
+        kwargs=lambda o: {"recording_id": str(o.recording.pk)},
+        other_org="missing",
     ),
     # cameras (CAM-*): the enrolment code is the credential, then signatures
     "api/v1/cameras/enrol/": public("post"),
@@ -339,15 +365,19 @@ def _log_in_as(client, world, who):
     client.logout()
     if who == ANONYMOUS:
         return
+    if who == OTHER_ORG:
+        log_in(client, world.other_org_manager)
+        return
     if who == PASSWORD_ONLY:
         client.force_login(world.manager)  # the password checked, the code not asked yet
         return
     log_in(client, getattr(world, ROLE_PEOPLE[who]))
 
 
-@pytest.mark.rule("ACC-1", "ORG-4")
+@pytest.mark.rule("ACC-1", "ORG-4", "ORG-1")
 def test_every_role_against_every_url(client, world):
-    """Every pattern of the resolver x every role x anonymous x password-only."""
+    """Every pattern of the resolver x every role x anonymous x password-only x another
+    organisation's manager."""
     o = _objects(world)
     client.raise_request_exception = False  # a 500 is an outcome like any other here
     observed, wrong = {}, {}
