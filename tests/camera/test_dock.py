@@ -176,3 +176,25 @@ def test_a_camera_whose_clock_is_off_signs_with_the_servers_time(storage, server
     other._key = Ed25519PrivateKey.generate()
     with pytest.raises(DockError, match="401"):
         other.status()
+
+
+@pytest.mark.rule("CAM-2")
+def test_a_receipt_for_a_shorter_copy_does_not_erase_the_full_file(storage, server, monkeypatch):
+    """The file grew while it was uploaded (a truncated copy went up): the receipt is for the
+    short copy, so the camera keeps the whole file for the next dock."""
+    rec = record(storage)
+    original = rec.path.read_bytes()
+    real = DockClient._request
+
+    def growing(self, method, path, body=b"", *args, **kw):
+        status, data = real(self, method, path, body, *args, **kw)
+        if method == "PATCH" and data.get("state") == "complete":
+            with open(rec.path, "ab") as fh:
+                fh.write(b"more footage")
+        return status, data
+
+    monkeypatch.setattr(DockClient, "_request", growing)
+    report = DockClient(storage).dock()
+    assert not report.ok and "changed while it was uploaded" in report.results[0].error
+    assert rec.path.read_bytes() == original + b"more footage"
+    assert not storage.read_state().get("receipts")

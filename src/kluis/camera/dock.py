@@ -436,6 +436,11 @@ class DockClient:
             size=size,
             camera_id=state["camera_id"],
         )
+        # The receipt names the bytes uploaded; if the file on the camera changed since (a copy
+        # that was still being written, now longer), the receipt is not for it: keep it, and the
+        # next dock sends the whole file, which the server takes in place of the short one.
+        if file_sha256(rec.path) != sha256 or rec.path.stat().st_size != size:
+            raise ReceiptError("the recording changed while it was uploaded: kept it")
         self.storage.erase_after_receipt(rec.recording_id, receipt)
         result.erased = True
         return result

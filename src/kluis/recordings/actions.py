@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kluis.core.clock import now
 from kluis.core.problems import Conflict, KluisError
+from kluis.custody.events import AuditEvent
 from kluis.custody.log import record
 from kluis.devices.actions import camera_label
 from kluis.devices.keys import sign_receipt
@@ -33,6 +34,8 @@ def start_upload(camera, *, recording_id, size: int, sha256: str) -> tuple[Uploa
                             _("This recording id is already used by another camera."),
                             code="recording-id-taken",
                         )
+                    if (upload.size != size or upload.sha256 != sha256) and _reopens(upload, size):
+                        return _reopen_upload(upload, size=size, sha256=sha256), True
                     if upload.size != size or upload.sha256 != sha256:
                         raise Conflict(
                             _(
@@ -65,6 +68,39 @@ def start_upload(camera, *, recording_id, size: int, sha256: str) -> tuple[Uploa
         except IntegrityError:
             continue  # another request created it at the same moment: read theirs
     raise Conflict(_("The upload is being created by another request; retry."), code="upload-busy")
+
+
+def _reopens(upload: Upload, size: int) -> bool:
+    """A longer file of a recording that was stored incomplete opens its upload again."""
+    from .ingest import may_replace
+
+    if upload.state != Upload.State.COMPLETE:
+        return False
+    recording = Recording.objects.filter(pk=upload.pk).first()
+    return recording is not None and may_replace(recording, size)
+
+
+def _reopen_upload(upload: Upload, *, size: int, sha256: str) -> Upload:
+    """Receive the longer file from offset 0; the stored recording stays until it is verified."""
+    old = {"size": upload.size, "sha256": upload.sha256}
+    upload.size, upload.sha256, upload.offset = size, sha256, 0
+    upload.state = Upload.State.RECEIVING
+    upload.updated_at = now()
+    upload.save(update_fields=["size", "sha256", "offset", "state", "updated_at"])
+    record(
+        organisation=upload.camera.organisation,
+        actor=None,
+        actor_label=camera_label(upload.camera),
+        action=AuditEvent.UPLOAD_STARTED,
+        obj=upload,
+        details={
+            "recording_id": str(upload.pk),
+            "size": size,
+            "sha256": sha256,
+            "replaces": old,
+        },
+    )
+    return upload
 
 
 @transaction.atomic
@@ -100,9 +136,23 @@ def reset_upload(upload: Upload, *, offset: int, reason: str) -> Upload:
 
 
 @transaction.atomic
-def reject_upload(upload: Upload, *, code: str, reason: str) -> None:
-    """Verification failed: forget the upload entirely (nothing of it stays stored)."""
-    Upload.objects.filter(pk=upload.pk, state=Upload.State.RECEIVING).delete()
+def reject_upload(upload: Upload, *, code: str, reason: str) -> Recording | None:
+    """Verification failed: forget the upload entirely (nothing of it stays stored).
+
+    A refused replacement of a stored recording puts the upload back to that recording's file
+    instead, and returns the recording.
+    """
+    stored = Recording.objects.filter(pk=upload.pk).first()
+    if stored is not None:
+        Upload.objects.filter(pk=upload.pk).update(
+            size=stored.size,
+            sha256=stored.sha256,
+            offset=stored.size,
+            state=Upload.State.COMPLETE,
+            updated_at=now(),
+        )
+    else:
+        Upload.objects.filter(pk=upload.pk, state=Upload.State.RECEIVING).delete()
     record(
         organisation=upload.organisation,
         actor=None,
@@ -116,6 +166,7 @@ def reject_upload(upload: Upload, *, code: str, reason: str) -> None:
             "reason": reason,
         },
     )
+    return stored
 
 
 def format_receipt_time(moment: dt.datetime) -> str:
@@ -180,6 +231,93 @@ def store_recording(upload: Upload, **fields) -> Recording:
             "retention_until": recording.retention_until.isoformat(),
         },
     )
+    _flag_clock(upload, recording)
+    return recording
+
+
+def _receipt(upload: Upload, stored_at) -> dict:
+    return sign_receipt(
+        {
+            "recording_id": str(upload.recording_id),
+            "camera_id": str(upload.camera_id),
+            "organisation_id": str(upload.organisation_id),
+            "sha256": upload.sha256,
+            "size": upload.size,
+            "stored_at": format_receipt_time(stored_at),
+        }
+    )
+
+
+def _flag_clock(upload: Upload, recording: Recording) -> None:
+    if not recording.clock_implausible:
+        return
+    record(
+        organisation=upload.organisation,
+        actor=None,
+        actor_label=camera_label(upload.camera),
+        action=AuditEvent.RECORDING_CLOCK_IMPLAUSIBLE,
+        obj=recording,
+        details={
+            "camera": upload.camera.serial,
+            "started_at": recording.started_at.isoformat(),
+            "stored_at": recording.stored_at.isoformat(),
+            "why": recording.clock_note,
+            "retention_until": recording.retention_until.isoformat(),
+        },
+    )
+
+
+@transaction.atomic
+def replace_recording(upload: Upload, **fields) -> Recording:
+    """A longer, verified file of a recording stored incomplete takes its place (audited).
+
+    The camera gets a receipt for the full file (so it may erase it); the stored recording keeps
+    its id, holds and audit history, and its term never moves earlier than it was.
+    """
+    locked = Upload.objects.select_for_update().get(pk=upload.pk)
+    recording = Recording.objects.select_for_update().get(pk=upload.recording_id)
+    if recording.sha256 == locked.sha256:
+        return recording
+    stored_at = now().replace(microsecond=0)
+    old = {
+        "size": recording.size,
+        "sha256": recording.sha256,
+        "object": recording.storage_key,
+        "chunks": recording.chunk_count,
+        "complete": recording.complete,
+    }
+    fields["retention_until"] = max(fields["retention_until"], recording.retention_until)
+    for name in ("officer", "assignment"):
+        if getattr(recording, f"{name}_id") is not None:
+            fields.pop(name, None)  # an officer assigned by a manager stays
+    for name, value in fields.items():
+        setattr(recording, name, value)
+    recording.size, recording.sha256 = locked.size, locked.sha256
+    recording.stored_at = stored_at
+    recording.receipt = _receipt(locked, stored_at)
+    recording.save()
+    locked.offset = locked.size
+    locked.state = Upload.State.COMPLETE
+    locked.updated_at = stored_at
+    locked.save(update_fields=["offset", "state", "updated_at"])
+    record(
+        organisation=upload.organisation,
+        actor=None,
+        actor_label=camera_label(upload.camera),
+        action=AuditEvent.RECORDING_REPLACED,
+        obj=recording,
+        details={
+            "camera": upload.camera.serial,
+            "replaced": old,
+            "size": recording.size,
+            "sha256": recording.sha256,
+            "object": recording.storage_key,
+            "chunks": recording.chunk_count,
+            "complete": recording.complete,
+            "retention_until": recording.retention_until.isoformat(),
+        },
+    )
+    _flag_clock(upload, recording)
     return recording
 
 

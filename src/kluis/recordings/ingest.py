@@ -41,6 +41,7 @@ from kluis.devices.actions import assignment_at
 from kluis.devices.keys import InvalidCameraKey, check_camera_public_key, organisation_private_key
 from kluis.devices.keystore import KeyMissing, get_keystore
 from kluis.devices.models import OrganisationKey
+from kluis.retention.terms import term_end
 
 from . import actions
 from .models import Recording, Upload
@@ -299,9 +300,11 @@ _REJECT_CODES = (
 
 
 def _reject(upload: Upload, code: str, reason: str):
-    actions.reject_upload(upload, code=code, reason=reason)
+    stored = actions.reject_upload(upload, code=code, reason=reason)
     _discard_files(upload)
-    get_keystore().destroy(data_key_name(upload.recording_id))
+    if stored is None:
+        # Never the key of a stored recording: a refused replacement leaves it as it was.
+        get_keystore().destroy(data_key_name(upload.recording_id))
     raise UploadRejected(
         _("The recording was rejected and nothing of it was kept: %(reason)s") % {"reason": reason},
         code=code,
@@ -324,6 +327,46 @@ def tidy(upload: Upload) -> None:
         _discard_files(upload, lock=True)
 
 
+def may_replace(recording: Recording, size: int) -> bool:
+    """A stored recording that the camera did not finalize gives way to a longer file of it.
+
+    A camera that delivered a copy cut short (a power cut, a dock that read the file while it
+    was still being written) keeps the whole file and sends it later; the format marks the short
+    copy incomplete. Only a longer file may replace it, and only while it is stored (not once the
+    purge took it), and ingest checks that the new file carries the same signed header.
+    """
+    return (
+        not recording.complete
+        and recording.state == Recording.State.STORED
+        and size > recording.size
+    )
+
+
+def implausible_clock(camera, started_at: dt.datetime, at: dt.datetime, upload=None) -> str:
+    """Why the start time a camera signed cannot be right, or "" when it is plausible.
+
+    Implausible: more than a day before the camera was enrolled (it cannot seal anything before
+    it learns the organisation's key; the day allows for a clock set by hand), more than
+    CAMERA_FUTURE_TOLERANCE_SECONDS after the ingest time, or more than CAMERA_DOCK_GAP_DAYS
+    before the camera's previous dock
+    (its previous upload): a camera docks at the end of every shift, so a recording that old
+    points at a clock that reset (to 2001, say) rather than at old footage.
+    """
+    tolerance = dt.timedelta(seconds=getattr(settings, "CAMERA_FUTURE_TOLERANCE_SECONDS", 300))
+    gap = dt.timedelta(days=getattr(settings, "CAMERA_DOCK_GAP_DAYS", 30))
+    if camera.enrolled_at is not None and started_at < camera.enrolled_at - dt.timedelta(days=1):
+        return "before enrolment"
+    if started_at > at + tolerance:
+        return "in the future"
+    previous = Upload.objects.filter(camera=camera)
+    if upload is not None:
+        previous = previous.exclude(pk=upload.pk).filter(created_at__lt=upload.created_at)
+    last_dock = previous.order_by("-created_at").values_list("created_at", flat=True).first()
+    if last_dock is not None and started_at < last_dock - gap:
+        return "long before the previous dock"
+    return ""
+
+
 def complete(upload: Upload, *, whole_sha256: str | None = None) -> Upload:
     """Verify, re-key and store a fully received upload (caller holds the upload lock).
 
@@ -331,9 +374,12 @@ def complete(upload: Upload, *, whole_sha256: str | None = None) -> Upload:
     file is hashed here, beside the verification.
     """
     existing = Recording.objects.filter(pk=upload.recording_id).first()
+    replacing = None
     if existing is not None:
-        upload.refresh_from_db()
-        return upload
+        if existing.sha256 == upload.sha256 or not may_replace(existing, upload.size):
+            upload.refresh_from_db()
+            return upload
+        replacing = existing  # a longer file of a recording stored incomplete
     camera = upload.camera
     org = upload.organisation
     path = staged_path(upload)
@@ -380,6 +426,15 @@ def complete(upload: Upload, *, whole_sha256: str | None = None) -> Upload:
         )
     if manifest.recording_id != str(upload.recording_id):
         _reject(upload, "recording-id-mismatch", _("its recording id differs from the upload's"))
+    if replacing is not None and (
+        result.header_sha256.hex() != replacing.header_sha256
+        or result.chunk_count < replacing.chunk_count
+    ):
+        _reject(
+            upload,
+            "recording-not-a-continuation",
+            _("it is not a longer copy of the recording stored under this id"),
+        )
 
     store = get_keystore()
     key_name = data_key_name(upload.recording_id)
@@ -396,11 +451,23 @@ def complete(upload: Upload, *, whole_sha256: str | None = None) -> Upload:
     _remove_wrapped_key(upload, path)
 
     policy = org.policy
-    # RET-1 counts from the recording date; a camera clock running ahead cannot stretch it.
-    retention_until = min(manifest.started_at, now()) + dt.timedelta(days=policy.retention_days)
+    ingest_time = now()
+    clock_note = implausible_clock(camera, manifest.started_at, ingest_time, upload)
+    # RET-1 counts from the recording date; a camera clock running ahead cannot stretch it, and
+    # an implausible one counts from the ingest time, so a reset clock cannot shorten it.
+    retention_until = term_end(
+        manifest.started_at,
+        policy.retention_days,
+        ingest_time,
+        clock_implausible=bool(clock_note),
+    )
     location = getattr(org, "storage_location", None)
     storage_url = location.url if location is not None else settings.STORAGE_URL
     object_key = f"{org.pk}/{manifest.started_at:%Y/%m}/{upload.recording_id}.kluis"
+    if replacing is not None:
+        # A new object beside the truncated one: a locked object cannot be overwritten, and the
+        # old one is sealed with the same data key, so the purge's key destruction covers both.
+        object_key = object_key.removesuffix(".kluis") + f".{sha[:12]}.kluis"
     try:
         get_storage(storage_url).put_file(object_key, path, retain_until=retention_until)
     except (StorageError, OSError) as exc:
@@ -415,7 +482,8 @@ def complete(upload: Upload, *, whole_sha256: str | None = None) -> Upload:
     assignment = assignment_at(camera, manifest.started_at)
     team = camera.team
     warning = meta.get("warning")
-    actions.store_recording(
+    store = actions.store_recording if replacing is None else actions.replace_recording
+    store(
         upload,
         municipality_id=team.municipality_id,
         team=team,
@@ -438,6 +506,8 @@ def complete(upload: Upload, *, whole_sha256: str | None = None) -> Upload:
         storage_url=storage_url,
         storage_key=object_key,
         data_key_name=key_name,
+        clock_implausible=bool(clock_note),
+        clock_note=clock_note,
     )
     _discard_files(upload, lock=True)
     upload.refresh_from_db()

@@ -132,6 +132,15 @@ class Recording(models.Model):
     stored_at = models.DateTimeField(_("stored at"))
     receipt = models.JSONField(_("signed receipt"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.STORED)
+    clock_implausible = models.BooleanField(
+        _("camera clock implausible"),
+        default=False,
+        help_text=_(
+            "The start time the camera signed is before its enrolment, in the future or far "
+            "from its previous dock; the retention term counts from the ingest time instead."
+        ),
+    )
+    clock_note = models.CharField(_("why the clock is implausible"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("recording")

@@ -20,12 +20,19 @@ from kluis.core.problems import Conflict
 from .models import Deletion, EarlyDeletion, Hold
 
 
-def term_end(started_at: dt.datetime, retention_days: int, stored_at=None) -> dt.datetime:
+def term_end(
+    started_at: dt.datetime, retention_days: int, stored_at=None, *, clock_implausible=False
+) -> dt.datetime:
     """The moment a recording's retention period ends: its start plus the policy's days (RET-1).
 
     Counted in whole 24-hour days, as ingest computes `Recording.retention_until` (a camera clock
-    that runs ahead counts from the moment of storing instead, never from the future).
+    that runs ahead counts from the moment of storing instead, never from the future). When the
+    camera's clock is implausible (reset to 2001, say) the start it signed proves nothing, so
+    the term counts from the moment of storing: the true start is before it, so the recording is
+    never due earlier than a correct clock would have made it.
     """
+    if clock_implausible and stored_at is not None:
+        return stored_at + dt.timedelta(days=retention_days)
     start = min(started_at, stored_at) if stored_at is not None else started_at
     return start + dt.timedelta(days=retention_days)
 
