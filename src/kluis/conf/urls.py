@@ -46,6 +46,7 @@ urlpatterns = [
     path("people/", include("kluis.organisations.urls")),
     path("retention/", include("kluis.retention.urls")),
     path("reports/", include("kluis.reports.urls")),
+    path("recordings/assign/", include("kluis.recordings.urls")),
     path("viewing/", include("kluis.viewing.urls")),
     path("", include("kluis.web.urls")),
 ]

@@ -6,3 +6,6 @@ class RecordingsConfig(AppConfig):
     name = "kluis.recordings"
     label = "recordings"
     verbose_name = _("Recordings")
+
+    def ready(self):
+        from . import rules  # noqa: F401  (registers the permission rules)

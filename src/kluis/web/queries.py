@@ -25,9 +25,16 @@ def my_recordings(user):
 
 
 def team_recordings(user):
-    """Recordings of the officers this person manages or deputises for today."""
+    """Recordings of the officers this person manages or deputises for today, and those of
+    their team's cameras that have no officer yet (they name one: recordings.rules)."""
+    from django.db.models import Q
+
+    from kluis.recordings.rules import led_team_ids
+
     return _recordings().filter(
-        officer__in=managed_officer_ids(user), organisation__in=footage_organisation_ids(user)
+        Q(officer__in=managed_officer_ids(user))
+        | Q(officer__isnull=True, team__in=led_team_ids(user)),
+        organisation__in=footage_organisation_ids(user),
     )
 
 
@@ -83,6 +90,14 @@ def needs(recording, *, holds=None, reported=None, viewer=None) -> list[Need]:
     if reported is None:
         reported = incident_report(recording) is not None
     out = []
+    if not recording.officer_id:
+        from django.urls import reverse
+
+        # Only the team's managers see these rows; the page checks the permission again.
+        url = reverse("recordings:assign-officer", args=[str(recording.pk)])
+        out.append(_need(_("Officer unknown"), url))
+    if recording.clock_implausible:
+        out.append(_need(_("Camera clock implausible: check the time")))
     if recording.officer_id and not reported:
         url = None
         if viewer is not None and viewer.pk == recording.officer_id:
