@@ -39,6 +39,18 @@ def _call(*args, **options) -> None:
 #: upload pieces then reach the disk once (in the ingest), not twice. Bigger bodies still spool.
 INBUF_OVERFLOW = 8 * 1024 * 1024
 
+#: Waitress moves a connection's pending output into an (unlinked) temporary file once it holds
+#: more than `outbuf_overflow`: for the playback stream that would be decrypted footage on disk
+#: (STO-3). Never: pending output stays in memory, and OUTBUF_HIGH_WATERMARK bounds it, as the
+#: app thread waits above it (the stream itself waits far earlier, kluis.viewing.stream).
+OUTBUF_OVERFLOW = 2**62
+OUTBUF_HIGH_WATERMARK = 1024 * 1024
+
+
+def max_body_bytes(settings) -> int:
+    """The largest request body any view accepts: the camera's upload PATCH (docs/operator.md)."""
+    return max(settings.REQUEST_MAX_BYTES, settings.UPLOAD_PATCH_MAX_BYTES)
+
 
 def serve(args) -> int:
     """Serve the web app and API with waitress (a production-grade pure-Python WSGI server)."""
@@ -58,8 +70,16 @@ def serve(args) -> int:
         threads=args.threads,
         ident="kluis",
         channel_timeout=300,
-        inbuf_overflow=INBUF_OVERFLOW,
+        # Waitress receives a whole body before Django sees it: refuse anything larger than the
+        # largest body any view accepts, and keep what it accepts in memory, never in /tmp.
+        max_request_body_size=max_body_bytes(settings),
+        inbuf_overflow=max(INBUF_OVERFLOW, max_body_bytes(settings)),
         recv_bytes=1024 * 1024,
+        outbuf_overflow=OUTBUF_OVERFLOW,
+        outbuf_high_watermark=OUTBUF_HIGH_WATERMARK,
+        # A connection's pipelined requests are served one after the other, the next only once
+        # the stream before it has been sent: nothing is decrypted ahead for queued requests.
+        channel_request_lookahead=0,
     )
     return 0
 

@@ -50,3 +50,9 @@ urlpatterns = [
     path("viewing/", include("kluis.viewing.urls")),
     path("", include("kluis.web.urls")),
 ]
+
+# Our own Dutch-first error pages; API paths get RFC 9457 problem documents (kluis.core.errors).
+handler400 = "kluis.core.errors.bad_request"
+handler403 = "kluis.core.errors.permission_denied"
+handler404 = "kluis.core.errors.page_not_found"
+handler500 = "kluis.core.errors.server_error"

@@ -41,7 +41,30 @@ def normalise_details(details: dict | None) -> str:
     if not isinstance(details, dict):
         raise TypeError("audit details are a dict")
     plain = json.loads(json.dumps(details, cls=DjangoJSONEncoder, allow_nan=False))
+    _refuse_long_text(plain)
     return canonical_json(plain)
+
+
+#: The longest text one value of an entry's details may hold. Inputs limit what people type
+#: (forms' and serializers' max_length) well below this, so a person sees a clear 400 first;
+#: this is the last line that keeps a megabyte of text out of the append-only trail.
+DETAIL_TEXT_MAX = 10_000
+
+
+def _refuse_long_text(value) -> None:
+    if isinstance(value, str):
+        if len(value) > DETAIL_TEXT_MAX:
+            raise ValueError(
+                f"audit details hold at most {DETAIL_TEXT_MAX} characters per text, "
+                f"not {len(value)}: validate the input first"
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_long_text(key)
+            _refuse_long_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_long_text(item)
 
 
 def recording_of(object_type: str, object_id: str, details_json: str) -> str:

@@ -16,17 +16,23 @@ def _yes_no(label, help_text=""):
     )
 
 
+#: The most characters one text of a report holds (the audit trail refuses more than 10,000).
+TEXT_MAX_LENGTH = 5000
+
+
 class IncidentReportForm(forms.Form):
     """The report form; the rules live in actions.validate, which this form defers to."""
 
     facts = forms.CharField(
         label=_("Facts and circumstances that led to recording"),
         widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=TEXT_MAX_LENGTH,
         required=False,
     )
     description = forms.CharField(
         label=_("What the recording shows"),
         widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=TEXT_MAX_LENGTH,
         required=False,
     )
     warned_before = _yes_no(_("Was the person warned before recording?"))
@@ -40,6 +46,7 @@ class IncidentReportForm(forms.Form):
     warning_explanation = forms.CharField(
         label=_("Explanation (fewer or no warnings, colleagues not told)"),
         widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=TEXT_MAX_LENGTH,
         required=False,
     )
     colleagues_in_view = forms.BooleanField(label=_("Colleagues are in view"), required=False)

@@ -99,7 +99,10 @@ def detail(request, recording_id):
 @require_http_methods(["GET", "POST"])
 def notifications(request):
     if request.method == "POST":
-        note = get_object_or_404(Notification, pk=request.POST.get("id"), recipient=request.user)
+        note_id = request.POST.get("id", "")
+        if not note_id.isascii() or not note_id.isdigit():
+            raise Http404
+        note = get_object_or_404(Notification, pk=int(note_id), recipient=request.user)
         actions.mark_read(note, actor=request.user)
         return redirect(note.link or "reports:notifications")
     items = Notification.objects.filter(recipient=request.user)[:100]

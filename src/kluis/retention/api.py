@@ -81,6 +81,10 @@ def _request(r: MassDeletionRequest) -> dict:
     }
 
 
+#: Free text a person types (a reason, an advice); the audit trail keeps at most 10,000 characters.
+TEXT_MAX_LENGTH = 4000
+
+
 class HoldIn(serializers.Serializer):
     reason = serializers.ChoiceField(choices=Hold.Reason.choices)
     case_reference = serializers.CharField(max_length=120)
@@ -93,15 +97,15 @@ class NoteIn(serializers.Serializer):
 
 class DecisionIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DeletionDecision.Kind.choices)
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH)
 
 
 class ReasonIn(serializers.Serializer):
-    reason = serializers.CharField(required=False, default="")
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH, required=False, default="")
 
 
 class AdviceIn(serializers.Serializer):
-    advice = serializers.CharField()
+    advice = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     privacy_officer = serializers.UUIDField(required=False)
 
 

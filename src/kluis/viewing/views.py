@@ -255,7 +255,9 @@ def events(request, session_id):
         event = str(body.get("event", ""))
         position = body.get("position")
         position = None if position is None else float(position)
-    except (ValueError, TypeError, AttributeError):
+        if position is not None and not 0 <= position < 1e9:
+            raise ValueError("position out of range")
+    except (ValueError, TypeError, AttributeError, OverflowError, RecursionError):
         raise KluisError(_("The player event is not valid JSON."), code="event-invalid") from None
     actions.record_playback(request.user, session, event, position)
     return HttpResponse(status=204)

@@ -11,10 +11,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kluis.core.middleware import large_body
+from kluis.core.parsers import SafeJSONParser
 from kluis.core.problems import KluisError, NotFoundError
 from kluis.devices.auth import CameraSignatureAuthentication, IsCamera
 
@@ -66,7 +68,7 @@ def _own_upload(request, recording_id) -> Upload:
 class UploadListView(APIView):
     authentication_classes = [CameraSignatureAuthentication]
     permission_classes = [IsCamera]
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(
         request=UploadCreateSerializer,
@@ -88,6 +90,8 @@ class UploadListView(APIView):
         return Response(_state(upload, with_url=True), status=201 if created else 200)
 
 
+# Only this view takes large bodies, and only from a request with camera signature headers.
+@large_body("UPLOAD_PATCH_MAX_BYTES", code="upload-patch-too-large")
 class UploadDetailView(APIView):
     authentication_classes = [CameraSignatureAuthentication]
     permission_classes = [IsCamera]
