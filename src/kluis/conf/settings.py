@@ -305,6 +305,30 @@ if OIDC_ENABLED:
             + " (from your identity provider's /.well-known/openid-configuration)."
         )
 
+# --- Login protection: lockout, activation codes, recovery codes (issue 13; docs/staff-app.md) --
+# django-axes counts failed logins (a wrong password, code, recovery or activation code, also
+# when co-signing) by user name and, separately, by address; past the limit every attempt gets
+# the same message as a wrong password until the cool-off ends or an administrator unlocks it.
+# No AxesMiddleware: the login form says it itself, so a lockout never shows as a lockout.
+INSTALLED_APPS += ["axes", "django_otp.plugins.otp_static"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    *globals().get("AUTHENTICATION_BACKENDS", ["django.contrib.auth.backends.ModelBackend"]),
+]
+AXES_ENABLED = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "10"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Hours a lockout lasts by itself; 0: until an administrator unlocks it.
+AXES_COOLOFF_TIME = int(env("LOGIN_LOCKOUT_HOURS", "1")) or None
+AXES_IPWARE_PROXY_COUNT = int(env("PROXY_COUNT", "0")) or None
+AXES_SENSITIVE_PARAMETERS = ["password", "code"]
+SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "axes.W002"]
+# An administrator's activation code for a first login (or after an authenticator reset).
+ACTIVATION_CODE_HOURS = int(env("ACTIVATION_CODE_HOURS", "72"))
+RECOVERY_CODE_COUNT = 10
+
 # --- Bad input and headers (issue 13; docs/operator.md) --------------------------------------
 # Every request body is small unless its view says otherwise (kluis.core.middleware.large_body:
 # only the camera's signed upload PATCH); a larger Content-Length is refused with 413 unread.

@@ -6,9 +6,9 @@ import base64
 import io
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.signals import user_login_failed
 from django.http import Http404
 from django.shortcuts import redirect, resolve_url
 from django.template.response import TemplateResponse
@@ -22,13 +22,22 @@ from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
 
 from kluis.core.problems import KluisError, NotAllowed
+from kluis.custody.events import AuditEvent
 from kluis.organisations.models import Membership, Role
 from kluis.organisations.people import sees_footage
 from kluis.organisations.permissions import can, require
 
 from . import actions, queries
-from .auth import check_second_factor, confirmed_totp_device, is_verified, staff_page
-from .forms import CodeForm, LoginForm
+from .auth import (
+    REFUSED,
+    attempt_login,
+    check_second_factor,
+    client_address,
+    confirmed_totp_device,
+    is_verified,
+    staff_page,
+)
+from .forms import ActivationForm, CodeForm, LoginForm
 
 
 def _next_url(request, default="web:home"):
@@ -40,35 +49,39 @@ def _next_url(request, default="web:home"):
     return resolve_url(default)
 
 
+# Set in the session by a login with a valid activation code: this person may now set up an
+# authenticator (and nobody else on a password alone).
+ACTIVATED_SESSION_KEY = "kluis_activated"
+
+
 @sensitive_post_parameters("password", "code")
 @csrf_protect
 @never_cache
 def login(request):
-    """Password and TOTP code on one form. Without a device yet: password, then set one up."""
+    """Password and code on one form; every refusal reads the same (auth.REFUSED).
+
+    The code is the authenticator's, a recovery code, or on a first login the activation code.
+    """
     if is_verified(request.user):
         return redirect(_next_url(request))
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = authenticate(
+        result = attempt_login(
             request,
-            username=form.cleaned_data["username"],
-            password=form.cleaned_data["password"],
+            form.cleaned_data["username"],
+            form.cleaned_data["password"],
+            form.cleaned_data["code"],
         )
-        if user is None:
-            form.add_error(None, _("The user name or password is not right."))
-        elif confirmed_totp_device(user) is None:
-            auth_login(request, user)
-            return redirect("web:totp-setup")
+        if not result.ok:
+            form.add_error(None, REFUSED)
         else:
-            device = check_second_factor(user, form.cleaned_data["code"])
-            if device is None:
-                form.add_error(
-                    "code", _("Enter the six-digit code your authenticator app shows now.")
-                )
-            else:
-                auth_login(request, user)
-                otp_login(request, device)
-                return redirect(_next_url(request))
+            # django's login() gives the session a new key (and flushes another person's).
+            auth_login(request, result.user)
+            if result.activated:
+                request.session[ACTIVATED_SESSION_KEY] = str(result.user.pk)
+                return redirect("web:totp-setup")
+            otp_login(request, result.device)
+            return redirect(_next_url(request))
     oidc_url = None
     if getattr(settings, "OIDC_ENABLED", False):
         oidc_url = _reverse_or_none("web:oidc_authentication_init") or _reverse_or_none(
@@ -82,17 +95,45 @@ def login(request):
     )
 
 
+def _count_failure(request, user, reason: str) -> None:
+    """A wrong code on a step after the password: counted and audited as a login's."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    credentials = {"username": user.get_username()}
+    user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+    details = {"address": client_address(request), "purpose": "login", "reason": reason}
+    actions.record_login(
+        AuditEvent.LOGIN_FAILED, username=user.get_username(), person=user, **details
+    )
+    if not AxesProxyHandler.is_allowed(request, credentials):
+        actions.record_login(
+            AuditEvent.LOGIN_LOCKED_OUT, username=user.get_username(), person=user, **details
+        )
+
+
+def _locked(request, user) -> bool:
+    from axes.handlers.proxy import AxesProxyHandler
+
+    return not AxesProxyHandler.is_allowed(request, {"username": user.get_username()})
+
+
 @sensitive_post_parameters("code")
 @csrf_protect
 @never_cache
 def totp_setup(request):
-    """First login: scan the QR code (or type the key), then confirm with the first code."""
+    """First login: scan the QR code (or type the key), then confirm with the first code.
+
+    Only after an activation code: on the login form, or here for a person who came in by the
+    municipality's own identity provider and has no authenticator yet.
+    """
     user = request.user
     if not user.is_authenticated:
         return redirect("web:login")
     if confirmed_totp_device(user) is not None and not is_verified(user):
         # Replacing a device needs the old one: log in with it first.
         return redirect("web:login")
+    if request.session.get(ACTIVATED_SESSION_KEY) != str(user.pk) and not is_verified(user):
+        return _activation(request, user)
     device = actions.pending_totp_device(user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -101,8 +142,11 @@ def totp_setup(request):
         except KluisError as error:
             form.add_error("code", error.detail)
         else:
+            codes = actions.issue_recovery_codes(user)
+            request.session.cycle_key()  # the session becomes verified: a new key
+            request.session.pop(ACTIVATED_SESSION_KEY, None)
             otp_login(request, device)
-            return redirect("web:home")
+            return TemplateResponse(request, "web/recovery_codes.html", {"codes": codes})
     return TemplateResponse(
         request,
         "web/totp_setup.html",
@@ -112,6 +156,22 @@ def totp_setup(request):
             "secret": base64.b32encode(device.bin_key).decode(),
         },
         status=400 if form.errors else 200,
+    )
+
+
+def _activation(request, user):
+    """The activation code for someone logged in without one (municipal SSO, no device yet)."""
+    form = ActivationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not _locked(request, user) and actions.use_activation(
+            user, form.cleaned_data["code"], address=client_address(request)
+        ):
+            request.session[ACTIVATED_SESSION_KEY] = str(user.pk)
+            return redirect("web:totp-setup")
+        _count_failure(request, user, "activation-code")
+        form.add_error("code", REFUSED)
+    return TemplateResponse(
+        request, "web/activation.html", {"form": form}, status=400 if form.errors else 200
     )
 
 
@@ -140,11 +200,25 @@ def login_code(request):
         return redirect("web:totp-setup")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = check_second_factor(user, form.cleaned_data["code"])
+        device = None
+        if not _locked(request, user):
+            device = check_second_factor(
+                user, form.cleaned_data["code"], address=client_address(request)
+            )
         if device is None:
-            form.add_error("code", _("Enter the six-digit code your authenticator app shows now."))
+            _count_failure(request, user, "code")
+            form.add_error("code", REFUSED)
         else:
+            request.session.cycle_key()  # the session becomes verified: a new key
             otp_login(request, device)
+            actions.record_login(
+                AuditEvent.LOGIN_SUCCEEDED,
+                username=user.get_username(),
+                person=user,
+                address=client_address(request),
+                purpose="login-code",
+                second_factor=device.name,
+            )
             return redirect(_next_url(request))
     return TemplateResponse(
         request,
@@ -296,3 +370,75 @@ def recording_detail(request, recording_id):
             "report_url": report_url,
         },
     )
+
+
+def _managed_people(admin):
+    """The people of the organisations `admin` is functional administrator of, but not admin."""
+    from kluis.organisations.models import User
+
+    orgs = Membership.objects.active().filter(user=admin, role=Role.FUNCTIONAL_ADMIN)
+    people = (
+        User.objects.filter(memberships__organisation_id__in=orgs.values("organisation_id"))
+        .exclude(pk=admin.pk)
+        .distinct()
+        .order_by("username")
+    )
+    return [person for person in people if can(admin, "web.manage_login", person)]
+
+
+@staff_page
+@require_GET
+def accounts(request):
+    """For a functional administrator: each person's login, with activation codes, resets and
+    unlocks (each an audited action; nobody does them for themselves)."""
+    from axes.models import AccessAttempt
+
+    people = _managed_people(request.user)
+    if (
+        not people
+        and not Membership.objects.active()
+        .filter(user=request.user, role=Role.FUNCTIONAL_ADMIN)
+        .exists()
+    ):
+        raise NotAllowed(_("This page is for functional administrators."))
+    failures = {
+        attempt.username: attempt.failures_since_start
+        for attempt in AccessAttempt.objects.filter(username__in=[p.username for p in people])
+    }
+    rows = [
+        {
+            "person": person,
+            "has_authenticator": confirmed_totp_device(person) is not None,
+            "failures": failures.get(person.username, 0),
+            "locked": failures.get(person.username, 0) >= settings.AXES_FAILURE_LIMIT,
+        }
+        for person in people
+    ]
+    return TemplateResponse(request, "web/accounts.html", {"rows": rows})
+
+
+@staff_page
+@require_POST
+def account_action(request, user_id, what):
+    """Issue an activation code, reset the authenticator, or unlock the login of one person."""
+    from kluis.organisations.models import User
+
+    person = User.objects.filter(pk=user_id).first()
+    if person is None:
+        raise Http404
+    require(request.user, "web.manage_login", person, _("You may not manage this login."))
+    context = {"person": person, "what": what}
+    if what == "activation":
+        context["code"] = actions.issue_activation(request.user, person)
+        context["hours"] = settings.ACTIVATION_CODE_HOURS
+    elif what == "reset":
+        if request.POST.get("confirm") != "yes":
+            raise KluisError(_("Tick the box to confirm the reset."))
+        actions.reset_authenticator(request.user, person)
+        context["code"] = actions.issue_activation(request.user, person)
+        context["hours"] = settings.ACTIVATION_CODE_HOURS
+    elif what == "unlock":
+        actions.unlock_login(request.user, person)
+    else:
+        raise Http404
+    return TemplateResponse(request, "web/account_done.html", context)
