@@ -1,4 +1,5 @@
-"""Demo footage: a short synthetic recording, sealed and ingested the way a camera's would be.
+"""Demo logins and footage: activation codes for the demo people, and a short synthetic
+recording, sealed and ingested the way a camera's would be.
 
 `kluis manage load_demo_footage` runs this after `kluis demo`, so the staff app has something to
 watch: a camera of the demo organisation is enrolled with a fresh key pair, handed to the officer
@@ -14,6 +15,17 @@ import uuid
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+
+
+def activation_code(user) -> str | None:
+    """A fresh activation code for a demo person's first login, or None once they have an
+    authenticator (issued by the system, audited as any other)."""
+    from kluis.web import actions
+    from kluis.web.auth import confirmed_totp_device
+
+    if confirmed_totp_device(user) is not None:
+        return None
+    return actions.issue_activation(None, user)
 
 
 def synthetic_mp4(seconds: int = 20, fps: int = 25, width: int = 640, height: int = 360) -> bytes:

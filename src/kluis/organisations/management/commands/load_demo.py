@@ -47,15 +47,21 @@ class Command(BaseCommand):
         self._h2o()
         if quiet_passwords:
             return
+        from kluis.web.demo import activation_code
+
         self.stdout.write(
-            self.style.MIGRATE_HEADING("\nDemo logins (fresh passwords, shown once):")
+            self.style.MIGRATE_HEADING(
+                "\nDemo logins (fresh passwords, shown once; the first login takes the "
+                "activation code as its code, then sets up an authenticator app):"
+            )
         )
         for username, _first, _last, role, _team in ALPHEN_PEOPLE:
             password = secrets.token_urlsafe(9)
             user = User.objects.get(username=username)
             user.set_password(password)
             user.save(update_fields=["password"])
-            self.stdout.write(f"  {Role(role).label:45} {username:16} {password}")
+            code = activation_code(user) or "(authenticator already set up)"
+            self.stdout.write(f"  {Role(role).label:45} {username:16} {password:14} {code}")
         self.stdout.write(f"\n  organisation: {alphen.name}\n")
 
     def _alphen(self):
