@@ -219,3 +219,16 @@ def test_the_logins_page_is_for_functional_administrators_only(client, person, a
     assert client.get(reverse("web:accounts")).status_code == 403
     url = reverse("web:account-action", args=[admin.pk, "activation"])
     assert client.post(url).status_code == 403
+
+
+def test_the_operator_unlocks_an_address_with_a_command(client, settings, person):
+    from django.core.management import call_command
+
+    add_totp(person)
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, "000000", username=f"nobody-{i}", password="nope")
+    assert _login(client, code_for(person)).status_code == 400
+    call_command("unlock_login", "--address", "127.0.0.1")
+    assert _login(client, code_for(person, offset_steps=1)).status_code == 302
+    entry = AuditEntry.objects.get(action=AuditEvent.LOGIN_UNLOCKED)
+    assert entry.actor is None and entry.organisation is None

@@ -13,6 +13,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -236,10 +237,26 @@ def reset_authenticator(actor, person) -> None:
 
 
 @transaction.atomic
-def unlock_login(actor, person=None, *, address: str | None = None) -> int:
-    """Lift a lockout: `person`'s user name (their administrator), or an address (actor None:
-    the operator, through `kluis manage unlock_login`). Returns how many counters were reset."""
+def unlock_login(
+    actor, person=None, *, address: str | None = None, username: str | None = None
+) -> int:
+    """Lift a lockout: `person`'s user name (their administrator), or an address or user name
+    (actor None: the operator, through `kluis manage unlock_login`). Returns how many counters
+    were reset."""
     from axes.utils import reset
+
+    if person is None and username:
+        if actor is not None:
+            raise KluisError(_("Name the person to unlock."))
+        person = get_user_model().objects.filter(username=username).first()
+        count = reset(username=username)
+        _record_for(
+            person,
+            action=AuditEvent.LOGIN_UNLOCKED,
+            actor=None,
+            details={"username": username[:150], "reset": count},
+        )
+        return count
 
     if person is not None:
         require(
