@@ -232,3 +232,13 @@ def test_the_operator_unlocks_an_address_with_a_command(client, settings, person
     assert _login(client, code_for(person, offset_steps=1)).status_code == 302
     entry = AuditEntry.objects.get(action=AuditEvent.LOGIN_UNLOCKED)
     assert entry.actor is None and entry.organisation is None
+
+
+def test_the_operator_issues_an_activation_code_with_a_command(client, person):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("issue_activation", "boa", stdout=out)
+    assert _login(client, out.getvalue().strip()).status_code == 302
