@@ -1,15 +1,22 @@
 """The decrypting HTTP Range endpoint behind the player (STO-3, ACC-2, ACC-4).
 
 Footage is decrypted chunk by chunk in memory (kluis.recordings.playback) and sent as 206
-Partial Content. Each response carries at most VIEWING_MAX_RANGE_BYTES, and the session is
-checked again before every chunk, so once a session ends or a breach is reported the next piece
-is refused: the picture stops within one chunk, not at the end of a long download.
+Partial Content. Each response carries at most VIEWING_MAX_RANGE_BYTES.
+
+A slow client (or one that pipelines many Range requests) must not make the server decrypt
+ahead of it: whatever the server holds for a connection it holds in memory (STO-3), and what it
+holds is what a breach can no longer stop (ACC-4). So the body is handed to the server in small
+pieces, and the next piece only when the connection has sent what it had (kluis.viewing.outlet
+waits on waitress's output buffer). While it waits, and before every chunk, the session is
+asked again at least every SESSION_CHECK_SECONDS; once it ended or a breach was reported the
+connection is cut, its unsent output dropped: the picture stops within one second.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
+import time
 
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
@@ -17,6 +24,12 @@ from django.http import HttpResponse, StreamingHttpResponse
 from kluis.core.clock import now
 
 from .models import ViewingSession
+from .outlet import outlet_of
+
+#: The most the stream hands the server at once, and the most it lets wait unsent per connection.
+PIECE_BYTES = 256 * 1024
+#: How often an open stream asks whether its session is still open, at the latest.
+SESSION_CHECK_SECONDS = 0.25
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -87,7 +100,7 @@ def range_response(request, session, *, opener) -> HttpResponse:
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
         return _protect(response)
-    body = _Pieces(stack, reader, start, end + 1, session.pk, request.user)
+    body = _Pieces(stack, reader, start, end + 1, session.pk, request.user, outlet_of(request.META))
     response = StreamingHttpResponse(body, status=206, content_type="video/mp4")
     response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Content-Length"] = str(end - start + 1)
@@ -95,21 +108,48 @@ def range_response(request, session, *, opener) -> HttpResponse:
 
 
 class _Pieces:
-    """The response body: decrypted pieces while the session stays open; closing it (Django
-    does, even when the client went away before the first byte) closes the stored file."""
+    """The response body: decrypted pieces while the session stays open, at the client's pace;
+    closing it (Django does, even when the client went away before the first byte) closes the
+    stored file."""
 
-    def __init__(self, stack, reader, start, stop, session_id, user):
+    def __init__(self, stack, reader, start, stop, session_id, user, outlet):
         self._stack = stack
         self._reader = reader
         self._range = (start, stop)
         self._session_id = session_id
         self._user = user
+        self._outlet = outlet
+        self._checked = 0.0
+
+    def _still_on(self, *, force=False) -> bool:
+        moment = time.monotonic()
+        if force or moment - self._checked >= SESSION_CHECK_SECONDS:
+            if not still_watching(self._session_id, self._user):
+                return False
+            self._checked = moment
+        return True
+
+    def _wait_for_the_client(self, below=PIECE_BYTES) -> bool:
+        """Until less than `below` waits unsent on the connection; False when the session
+        ended (or the client left) meanwhile."""
+        while not self._outlet.wait_until_below(below, SESSION_CHECK_SECONDS):
+            if self._outlet.gone() or not self._still_on():
+                return False
+        return self._still_on()
 
     def __iter__(self):
-        for piece in self._reader.iter_range(*self._range):
-            if not still_watching(self._session_id, self._user):
+        for chunk in self._reader.iter_range(*self._range):
+            if not self._still_on(force=True):
+                self._outlet.cut()
                 return  # the session ended mid-response: send nothing more
-            yield piece
+            for at in range(0, len(chunk), PIECE_BYTES):
+                if not self._wait_for_the_client():
+                    self._outlet.cut()
+                    return
+                yield chunk[at : at + PIECE_BYTES]
+        # The last pieces still wait unsent: a breach now must stop them too.
+        if not self._wait_for_the_client(below=1):
+            self._outlet.cut()
 
     def close(self):
         self._stack.close()
