@@ -96,8 +96,9 @@ class OrganisationScopedAdmin(ActionAdmin):
                 organisation__in=admin_organisation_ids(request.user)
             )
         elif model is User:
+            orgs = admin_organisation_ids(request.user)
             field.queryset = field.queryset.filter(
-                memberships__organisation__in=admin_organisation_ids(request.user)
+                Q(memberships__organisation__in=orgs) | Q(onboarded_in__in=orgs)
             ).distinct()
         return field
 
