@@ -213,7 +213,7 @@ class AdviceView(APIView):
 class MassDeletionsView(APIView):
     """GET: purges the brake stopped, waiting for confirmation, in the person's organisations."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: {"type": "array", "items": {"type": "object"}}})
     def get(self, request):
         qs = scoped(request.user, MassDeletionRequest.objects.select_related("organisation"))
         qs = qs.filter(state=MassDeletionRequest.State.WAITING)

@@ -1,0 +1,63 @@
+"""Schemathesis against the served OpenAPI schema, in-process through the WSGI app.
+
+Every operation of the staff API is called with generated input by a TOTP-verified staff
+session (and as nobody): no answer may be a server error, and every answer must match the
+schema documented for its status.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import schemathesis
+from django.test import Client
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
+from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from kluis.conf.wsgi import application
+from kluis.organisations.models import Role
+from tests.factories import login_verified, make_organisation, make_person
+
+pytestmark = [pytest.mark.slow]
+
+
+def served_schema() -> dict:
+    """What /api/schema/ serves (drf-spectacular), built without a request or a database."""
+    generated = SchemaGenerator().get_schema(request=None, public=True)
+    return json.loads(OpenApiJsonRenderer().render(generated))
+
+
+@pytest.fixture
+def staff_cookies(db):
+    org = make_organisation(preset="h2o")
+    person = make_person(org, Role.MANAGER, "manager")
+    client = Client()
+    login_verified(client, person)
+    client.get("/")  # sets the CSRF cookie
+    cookies = {name: morsel.value for name, morsel in client.cookies.items()}
+    return cookies
+
+
+# Upload pieces are raw bytes: schemathesis sends them as an octet stream.
+schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
+schema = schemathesis.openapi.from_dict(served_schema())
+
+
+@schema.parametrize()
+@settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_the_api_never_answers_a_server_error_and_matches_its_schema(case, staff_cookies):
+    headers = {"X-CSRFToken": staff_cookies.get("csrftoken", "")}
+    for cookies in (staff_cookies, {}):
+        response = case.call(app=application, cookies=cookies, headers=headers)
+        case.validate_response(
+            response,
+            checks=[schemathesis.checks.not_a_server_error, response_schema_conformance],
+        )
