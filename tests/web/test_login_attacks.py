@@ -162,3 +162,20 @@ def test_a_wrong_code_on_the_code_step_gets_the_same_message(client, settings, p
         client.post(reverse("web:login-code"), {"code": "000000"})
     r = client.post(reverse("web:login-code"), {"code": code_for(person)})
     assert r.status_code == 400  # locked out
+
+
+def test_a_made_up_forwarded_for_header_does_not_dodge_the_address_lockout(client, settings, db):
+    for i in range(settings.AXES_FAILURE_LIMIT + 2):
+        _post(client, username=f"nobody-{i}", password="x", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}")
+    locked = AuditEntry.objects.filter(action=AuditEvent.LOGIN_LOCKED_OUT, organisation=None)
+    assert locked.exists()
+
+
+def test_behind_a_proxy_the_address_the_proxy_saw_is_counted(rf, settings):
+    from kluis.web.auth import client_ip
+
+    settings.PROXY_COUNT = 1
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 192.0.2.9", REMOTE_ADDR="10.0.0.1")
+    assert client_ip(request) == "192.0.2.9"
+    settings.PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.1"

@@ -322,7 +322,10 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 # Hours a lockout lasts by itself; 0: until an administrator unlocks it.
 AXES_COOLOFF_TIME = int(env("LOGIN_LOCKOUT_HOURS", "1")) or None
-AXES_IPWARE_PROXY_COUNT = int(env("PROXY_COUNT", "0")) or None
+# The address failures are counted by: REMOTE_ADDR, or behind KLUIS_PROXY_COUNT reverse proxies
+# the address the outermost of them saw (X-Forwarded-For), never one a client can make up.
+PROXY_COUNT = int(env("PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "kluis.web.auth.client_ip"
 AXES_SENSITIVE_PARAMETERS = ["password", "code"]
 SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "axes.W002"]
 # An administrator's activation code for a first login (or after an authenticator reset).
