@@ -132,6 +132,8 @@ EXPECTED: dict[str, Door] = {
     "recordings/team/": page(ok={MANAGER, DEPUTY}, other_org="ok"),
     # Invited staff know the recording through the viewing they were invited to.
     "recordings/<uuid:recording_id>/": page(ok=OFFICER_AND_MANAGERS | {INVITED}, kwargs=rec),
+    # Naming the officer of a recording without one; the world's recording has one: nobody.
+    "recordings/assign/<uuid:recording_id>/": page(kwargs=rec),
     # viewing (ACC-1..ACC-4)
     "viewing/": page(ok=FOOTAGE, other_org="ok"),
     "viewing/start/<uuid:recording_id>/": page(ok=OFFICER_AND_MANAGERS, kwargs=rec),
