@@ -195,7 +195,8 @@ def test_pages_have_no_wcag_21_aa_violations(contexts, browser_world):
 
 
 def _violations(page, source):
-    page.add_script_tag(content=source)
+    # Evaluated through the DevTools protocol: the page's CSP refuses inline script tags.
+    page.evaluate(source + "\n;0")
     result = page.evaluate(
         "() => axe.run(document, {runOnly: {type: 'tag',"
         " values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
