@@ -19,6 +19,10 @@ from __future__ import annotations
 import contextlib
 import socket
 import struct
+import time
+
+#: How often a waiting stream looks at the connection's unsent output again.
+POLL_SECONDS = 0.005
 
 
 class _Direct:
@@ -42,11 +46,17 @@ class _WaitressChannel:
         """True once fewer than `limit` bytes wait unsent (or the client left); False when
         `timeout` seconds passed first."""
         ch = self._channel
+        deadline = time.monotonic() + timeout
         with ch.outbuf_lock:
-            if ch.connected and ch.total_outbufs_len >= limit:
+            # Waitress notifies only when its main loop got the lock for a send, and that try
+            # does not wait: so look again every few milliseconds instead of trusting it.
+            while ch.connected and ch.total_outbufs_len >= limit:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
                 ch.server.pull_trigger()  # let the main loop send what waits
-                ch.outbuf_lock.wait(timeout)
-            return not ch.connected or ch.total_outbufs_len < limit
+                ch.outbuf_lock.wait(min(left, POLL_SECONDS))
+            return True
 
     def gone(self) -> bool:
         return not self._channel.connected
