@@ -134,6 +134,20 @@ EXPECTED: dict[str, Door] = {
     "recordings/<uuid:recording_id>/": page(ok=OFFICER_AND_MANAGERS | {INVITED}, kwargs=rec),
     # Naming the officer of a recording without one; the world's recording has one: nobody.
     "recordings/assign/<uuid:recording_id>/": page(kwargs=rec),
+    # a functional administrator's logins page (activation codes, resets, unlocks)
+    "accounts/": page(ok={ADMIN_ROLE}),
+    "accounts/<uuid:user_id>/<slug:what>/": page(
+        "post", ok={ADMIN_ROLE}, kwargs=lambda o: {"user_id": o.colleague.pk, "what": "unlock"}
+    ),
+    # role requests waiting for a second person (ORG-4, ACC-1)
+    "people/requests/": page(ok=PEOPLE, other_org="ok"),
+    "people/requests/<int:pk>/": page(
+        "post",
+        ok={PRIVACY},
+        kwargs=lambda o: {"pk": o.role_request.pk},
+        body={"decision": "x"},
+        other_org="missing",
+    ),
     # viewing (ACC-1..ACC-4)
     "viewing/": page(ok=FOOTAGE, other_org="ok"),
     "viewing/start/<uuid:recording_id>/": page(ok=OFFICER_AND_MANAGERS, kwargs=rec),
@@ -333,6 +347,7 @@ class _Objects:
 
 
 def _objects(world):
+    from kluis.organisations import actions as organisations
     from kluis.reports import actions as reports
     from kluis.reports.actions import ReportInput
     from kluis.retention import actions as retention
@@ -340,6 +355,10 @@ def _objects(world):
 
     o = _Objects()
     o.org = world.org
+    o.colleague = world.colleague
+    o.role_request = organisations.request_role(
+        world.org, world.colleague, Role.COMPLAINT_COORDINATOR, actor=world.functional_admin
+    )
     o.recording = world.recording
     reports.file_report(
         world.recording,
