@@ -82,6 +82,7 @@ class AuditEvent:
     DELETION_APPROVED = "deletion_decision.approved"
     DELETION_REFUSED = "deletion_decision.refused"
     PURGE_BRAKED = "purge.braked"
+    PURGE_MASS_DELETION_CONFIRMATION = "purge.mass_deletion_confirmation"
     PURGE_MASS_DELETION_CONFIRMED = "purge.mass_deletion_confirmed"
     PURGE_MASS_DELETION_DONE = "purge.mass_deletion_done"
     PURGE_FINISHED = "purge.finished"
@@ -165,6 +166,7 @@ LABELS: dict[str, object] = {
     AuditEvent.DELETION_APPROVED: _("Deletion approved"),
     AuditEvent.DELETION_REFUSED: _("Deletion refused"),
     AuditEvent.PURGE_BRAKED: _("Purge braked"),
+    AuditEvent.PURGE_MASS_DELETION_CONFIRMATION: _("Mass deletion confirmed by one of two"),
     AuditEvent.PURGE_MASS_DELETION_CONFIRMED: _("Mass deletion confirmed"),
     AuditEvent.PURGE_MASS_DELETION_DONE: _("Mass deletion done"),
     AuditEvent.PURGE_FINISHED: _("Purge finished"),
