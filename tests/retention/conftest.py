@@ -133,6 +133,12 @@ def build_world(preset: str = "alphen") -> World:
     camera = dev_actions.enrol_camera(
         code=code, serial=f"RET-{org.slug}", public_key=pair.public_key
     )
+    # A camera in service for a year: retention tests seal footage weeks in the past, which
+    # ingest would rightly call implausible for a camera enrolled a minute ago.
+    type(camera).objects.filter(pk=camera.pk).update(
+        enrolled_at=clock.now() - dt.timedelta(days=400)
+    )
+    camera.refresh_from_db()
     key = dev_actions.ensure_organisation_key(org)
     cam = Sealer(pair.private_key, str(camera.pk), str(org.pk), bytes(key.public_key))
     dev_actions.assign_camera(
