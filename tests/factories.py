@@ -109,7 +109,15 @@ def make_recording(
         # The officer already wears a camera in this shift: the recording is made with it.
         camera, private = shift.camera, _camera_keys[shift.camera_id]
     else:
+        made = camera is None
         camera, private = camera or make_camera(org)
+        if made and camera.enrolled_at is not None and camera.enrolled_at > started_at:
+            # A camera made for footage of the past was in service then (ingest flags a start
+            # before enrolment as an implausible clock).
+            type(camera).objects.filter(pk=camera.pk).update(
+                enrolled_at=started_at - dt.timedelta(days=1)
+            )
+            camera.refresh_from_db()
         devices.assign_camera(
             camera,
             officer,
