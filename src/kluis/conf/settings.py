@@ -320,6 +320,7 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "10"))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # the audit trail records every attempt; axes need not log each too
 # Hours a lockout lasts by itself; 0: until an administrator unlocks it.
 AXES_COOLOFF_TIME = int(env("LOGIN_LOCKOUT_HOURS", "1")) or None
 # The address failures are counted by: REMOTE_ADDR, or behind KLUIS_PROXY_COUNT reverse proxies
