@@ -43,3 +43,22 @@ def test_templates_have_no_inline_script_or_style():
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), template
         for attribute in (" style=", " onclick=", " onload=", " onchange=", " onsubmit="):
             assert attribute not in text, (template, attribute)
+
+
+@pytest.mark.django_db
+def test_the_custody_report_page_keeps_its_styles_under_the_csp(client):
+    """Found by review: the CSP blocked the custody report's <style>; a nonce admits only it."""
+    import re
+
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    from kluis.conf import settings as conf
+
+    assert "'unsafe-inline'" not in conf.CONTENT_SECURITY_POLICY["DIRECTIVES"]["style-src"]
+    request = RequestFactory().get("/")
+    request.csp_nonce = "abc123"
+    html = render_to_string(
+        "custody/custody_report.html", {"report": None, "entries": []}, request=request
+    )
+    assert re.search(r'<style nonce="abc123">', html)
