@@ -54,6 +54,13 @@ def make_reporting_line(org, officer, manager, kind="manager", valid_from=None, 
     )
 
 
+def in_service_since(camera, when) -> None:
+    """Backdate a test camera's enrolment: footage older than a fresh enrolment is otherwise
+    flagged by ingest as an implausible clock."""
+    type(camera).objects.filter(pk=camera.pk).update(enrolled_at=when)
+    camera.refresh_from_db()
+
+
 def make_camera(org, team_name: str | None = None, serial: str | None = None):
     """A camera enrolled by code with its own Ed25519 key: returns (camera, private_key)."""
     from kluis.devices import actions as devices
@@ -114,10 +121,7 @@ def make_recording(
         if made and camera.enrolled_at is not None and camera.enrolled_at > started_at:
             # A camera made for footage of the past was in service then (ingest flags a start
             # before enrolment as an implausible clock).
-            type(camera).objects.filter(pk=camera.pk).update(
-                enrolled_at=started_at - dt.timedelta(days=1)
-            )
-            camera.refresh_from_db()
+            in_service_since(camera, started_at - dt.timedelta(days=1))
         devices.assign_camera(
             camera,
             officer,

@@ -111,7 +111,12 @@ def build_world(preset: str = "alphen") -> World:
     from kluis.devices import actions as dev_actions
     from kluis.organisations.models import Role, Team
     from kluis.sealed import generate_camera_keypair
-    from tests.factories import make_organisation, make_person, make_reporting_line
+    from tests.factories import (
+        in_service_since,
+        make_organisation,
+        make_person,
+        make_reporting_line,
+    )
 
     org = make_organisation(preset=preset)
     officer = make_person(org, Role.OFFICER)
@@ -135,10 +140,7 @@ def build_world(preset: str = "alphen") -> World:
     )
     # A camera in service for a year: retention tests seal footage weeks in the past, which
     # ingest would rightly call implausible for a camera enrolled a minute ago.
-    type(camera).objects.filter(pk=camera.pk).update(
-        enrolled_at=clock.now() - dt.timedelta(days=400)
-    )
-    camera.refresh_from_db()
+    in_service_since(camera, clock.now() - dt.timedelta(days=400))
     key = dev_actions.ensure_organisation_key(org)
     cam = Sealer(pair.private_key, str(camera.pk), str(org.pk), bytes(key.public_key))
     dev_actions.assign_camera(
