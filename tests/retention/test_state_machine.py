@@ -82,7 +82,11 @@ class RetentionMachine(RuleBasedStateMachine):
         if len(self.recs) >= 6:
             return
         started = clock.now() - dt.timedelta(days=age_days, minutes=minutes)
-        rec = self.world.record(started)
+        # The camera docks as a real one does, at the end of the shift the footage is from: a
+        # camera that docks weeks-old footage after newer docks has a reset clock, which ingest
+        # rightly flags (its term then counts from ingest; tests/recordings cover that case).
+        with clock.frozen_at(min(started + dt.timedelta(hours=1), clock.now())):
+            rec = self.world.record(started)
         self.recs[rec.pk] = Model(rec.pk, rec.started_at, self.world.org.policy.retention_days)
 
     @precondition(lambda self: self.recs)
