@@ -190,7 +190,7 @@ def test_the_compiled_catalogue_matches_the_po_file():
 
 @pytest.mark.django_db
 def test_the_login_page_speaks_dutch_by_default(client):
-    page = client.get(reverse("web:login")).content.decode()
+    page = client.get(reverse("staff:login")).content.decode()
     assert '<html lang="nl">' in page
     assert "Inloggen" in page and "Wachtwoord" in page
     assert "Log in with your user name" not in page
@@ -198,7 +198,7 @@ def test_the_login_page_speaks_dutch_by_default(client):
 
 @pytest.mark.django_db
 def test_the_login_page_speaks_english_on_request(client):
-    page = client.get(reverse("web:login"), headers={"accept-language": "en"}).content.decode()
+    page = client.get(reverse("staff:login"), headers={"accept-language": "en"}).content.decode()
     assert '<html lang="en">' in page
     assert "Log in with your user name" in page and "Password" in page
     assert "Inloggen" not in page and "Wachtwoord" not in page

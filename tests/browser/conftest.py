@@ -17,7 +17,7 @@ import threading
 
 import pytest
 
-from kluis.web.demo import synthetic_mp4
+from kluis.staff.demo import synthetic_mp4
 from tests.browser.support import CHROMIUM
 
 ARGS = [

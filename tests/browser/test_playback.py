@@ -19,14 +19,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def log_in(context, world, user):
     page = context.new_page()
-    page.goto(world.base + reverse("web:login"))
+    page.goto(world.base + reverse("staff:login"))
     with world.lock:
         code = code_for(user)
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
     page.fill("#id_code", code)
     page.click("main button[type=submit]")
-    page.wait_for_url(world.base + reverse("web:home"))
+    page.wait_for_url(world.base + reverse("staff:home"))
     return page
 
 
@@ -47,7 +47,7 @@ def test_officer_and_manager_watch_together_until_a_breach(contexts, browser_wor
     page = log_in(context, w, w.officer)
 
     # The recording's page, and from there a viewing session with the manager.
-    page.goto(w.base + reverse("web:recording", args=[w.recording.pk]))
+    page.goto(w.base + reverse("staff:recording", args=[w.recording.pk]))
     page.click(f"a[href='{reverse('viewing:start', args=[w.recording.pk])}']")
     page.check("input[name=purpose][value=complaint]")
     page.check(f"input[name=managers][value='{w.manager.pk}']")
@@ -169,13 +169,13 @@ def test_pages_have_no_wcag_21_aa_violations(contexts, browser_world):
     context = contexts()
     anonymous = context.new_page()
     pages = {}
-    anonymous.goto(w.base + reverse("web:login"))
+    anonymous.goto(w.base + reverse("staff:login"))
     pages["login"] = _violations(anonymous, source)
     page = log_in(context, w, w.officer)
     urls = {
-        "home": reverse("web:home"),
-        "my recordings": reverse("web:my-recordings"),
-        "recording": reverse("web:recording", args=[w.recording.pk]),
+        "home": reverse("staff:home"),
+        "my recordings": reverse("staff:my-recordings"),
+        "recording": reverse("staff:recording", args=[w.recording.pk]),
         "start": reverse("viewing:start", args=[w.recording.pk]),
         "session": reverse("viewing:session", args=[session.pk]),
         "watch": reverse("viewing:watch", args=[session.pk]),
@@ -188,7 +188,7 @@ def test_pages_have_no_wcag_21_aa_violations(contexts, browser_world):
         if shots:
             page.screenshot(path=str(Path(shots) / f"{name.replace(' ', '-')}.png"), full_page=True)
     manager_page = log_in(contexts(), w, w.manager)
-    manager_page.goto(w.base + reverse("web:team-recordings"))
+    manager_page.goto(w.base + reverse("staff:team-recordings"))
     pages["team recordings"] = _violations(manager_page, source)
     found = {name: v for name, v in pages.items() if v}
     assert not found, found

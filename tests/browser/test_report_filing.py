@@ -16,7 +16,7 @@ def test_officer_files_a_report_from_the_list_and_the_manager_is_told(contexts, 
     w = browser_world
     page = log_in(contexts(), w, w.officer)
 
-    page.goto(w.base + reverse("web:my-recordings"))
+    page.goto(w.base + reverse("staff:my-recordings"))
     file_url = reverse("reports:file", args=[w.recording.pk])
     page.click(f"a[href='{file_url}']")
     page.wait_for_url(w.base + file_url)
@@ -45,5 +45,5 @@ def test_officer_files_a_report_from_the_list_and_the_manager_is_told(contexts, 
     assert told == {w.manager.pk, w.people["deputy"].pk}
 
     # The list no longer offers the form.
-    page.goto(w.base + reverse("web:my-recordings"))
+    page.goto(w.base + reverse("staff:my-recordings"))
     assert page.locator(f"a[href='{file_url}']").count() == 0

@@ -139,7 +139,7 @@ def test_admin_needs_the_second_factor_and_has_no_password_only_login(client):
     org = make_organisation()
     admin_user = make_person(org, Role.FUNCTIONAL_ADMIN)
     login_page = client.get(reverse("admin:login"))
-    assert login_page.status_code == 302 and reverse("web:login") in login_page["Location"]
+    assert login_page.status_code == 302 and reverse("staff:login") in login_page["Location"]
     client.force_login(admin_user)  # a password alone
     assert client.get(reverse("admin:index")).status_code == 302
     login_verified(client, admin_user)

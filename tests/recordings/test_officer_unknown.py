@@ -13,7 +13,7 @@ from kluis.organisations.models import Role
 from kluis.recordings import actions
 from kluis.recordings.actions import OfficerNotAssignable
 from kluis.recordings.models import Recording
-from kluis.web import queries
+from kluis.staff import queries
 from tests.factories import login_verified, make_person
 
 

@@ -89,7 +89,7 @@ INSTALLED_APPS = [
     "kluis.retention",
     "kluis.reports",
     "kluis.viewing",
-    "kluis.web",
+    "kluis.staff",
 ]
 
 MIDDLEWARE = [
@@ -263,8 +263,8 @@ AUDIT_CHECKPOINT_EVERY = int(env("AUDIT_CHECKPOINT_EVERY", "1000"))
 # after AuthenticationMiddleware, which appending guarantees.
 INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
 MIDDLEWARE += ["django_otp.middleware.OTPMiddleware"]
-LOGIN_URL = "web:login"
-LOGIN_REDIRECT_URL = "web:home"
+LOGIN_URL = "staff:login"
+LOGIN_REDIRECT_URL = "staff:home"
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Kluis")
 # A viewing session closes by itself after this many minutes, even if nobody ends it.
 VIEWING_SESSION_MINUTES = int(env("VIEWING_SESSION_MINUTES", "120"))
@@ -277,7 +277,7 @@ VIEWING_MAX_RANGE_BYTES = int(env("VIEWING_MAX_RANGE_BYTES", str(2 * 1024**2)))
 OIDC_ENABLED = bool(env("OIDC_RP_CLIENT_ID"))
 if OIDC_ENABLED:
     AUTHENTICATION_BACKENDS = [
-        "kluis.web.oidc.StaffOIDCBackend",
+        "kluis.staff.oidc.StaffOIDCBackend",
         "django.contrib.auth.backends.ModelBackend",
     ]
     OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID")
@@ -290,9 +290,9 @@ if OIDC_ENABLED:
     OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "openid email profile")
     OIDC_USERNAME_CLAIM = env("OIDC_USERNAME_CLAIM", "preferred_username")
     OIDC_CREATE_USER = False
-    LOGIN_REDIRECT_URL_FAILURE = "web:login"
-    # kluis.web.urls includes the OIDC views, so their names carry the "web:" namespace.
-    OIDC_AUTHENTICATION_CALLBACK_URL = "web:oidc_authentication_callback"
+    LOGIN_REDIRECT_URL_FAILURE = "staff:login"
+    # kluis.staff.urls includes the OIDC views, so their names carry the "staff:" namespace.
+    OIDC_AUTHENTICATION_CALLBACK_URL = "staff:oidc_authentication_callback"
     missing = [
         name
         for name in ("OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT",
@@ -327,7 +327,7 @@ AXES_COOLOFF_TIME = int(env("LOGIN_LOCKOUT_HOURS", "1")) or None
 # The address failures are counted by: REMOTE_ADDR, or behind KLUIS_PROXY_COUNT reverse proxies
 # the address the outermost of them saw (X-Forwarded-For), never one a client can make up.
 PROXY_COUNT = int(env("PROXY_COUNT", "0"))
-AXES_CLIENT_IP_CALLABLE = "kluis.web.auth.client_ip"
+AXES_CLIENT_IP_CALLABLE = "kluis.staff.auth.client_ip"
 AXES_SENSITIVE_PARAMETERS = ["password", "code"]
 SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "axes.W002"]
 # An administrator's activation code for a first login (or after an authenticator reset).

@@ -22,14 +22,14 @@ def _admin_login(request, extra_context=None):
     # the staff login, which sends a verified person straight back here: a redirect loop. They
     # get a 403 page instead; everyone else logs in at the staff login.
     from kluis.core.problems import NotAllowed
-    from kluis.web.auth import error_page, is_verified
+    from kluis.staff.auth import error_page, is_verified
 
     if is_verified(request.user):
         return error_page(
             request, NotAllowed(_("The admin is for functional administrators and the operator."))
         )
     return redirect_to_login(
-        request.GET.get("next") or reverse("admin:index"), reverse("web:login")
+        request.GET.get("next") or reverse("admin:index"), reverse("staff:login")
     )
 
 
@@ -48,7 +48,7 @@ urlpatterns = [
     path("reports/", include("kluis.reports.urls")),
     path("recordings/assign/", include("kluis.recordings.urls")),
     path("viewing/", include("kluis.viewing.urls")),
-    path("", include("kluis.web.urls")),
+    path("", include("kluis.staff.urls")),
 ]
 
 # Our own Dutch-first error pages; API paths get RFC 9457 problem documents (kluis.core.errors).

@@ -8,8 +8,8 @@ Only then does the view ask the deny-by-default permission helper
 
 No view checks `is_authenticated` itself: a second gate is a gate someone forgets to update. The
 exceptions are the login flow (it runs before the gate can pass) and the camera endpoints, which
-authenticate a camera's signature (`kluis.devices.auth`). `tests/web/test_gate.py` enforces this,
-and `tests/web/test_url_matrix.py` walks every URL against every role.
+authenticate a camera's signature (`kluis.devices.auth`). `tests/staff/test_gate.py` enforces this,
+and `tests/staff/test_url_matrix.py` walks every URL against every role.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def is_verified(user) -> bool:
 def error_page(request, error: KluisError) -> HttpResponse:
     """A KluisError as a page with the right status and a message the person can act on."""
     return TemplateResponse(
-        request, "web/error.html", {"error": error, "status": error.status}, status=error.status
+        request, "staff/error.html", {"error": error, "status": error.status}, status=error.status
     )
 
 
@@ -68,12 +68,14 @@ def staff_page(view):
                 request.get_full_path(), settings.LOGIN_URL, REDIRECT_FIELD_NAME
             )
         if not is_verified(user):
-            from kluis.web.auth import confirmed_totp_device
+            from kluis.staff.auth import confirmed_totp_device
 
             if confirmed_totp_device(user) is None:
-                return redirect("web:totp-setup")
+                return redirect("staff:totp-setup")
             # Logged in by another way (municipal SSO) but no code yet: ask for the code only.
-            return redirect_to_login(request.get_full_path(), "web:login-code", REDIRECT_FIELD_NAME)
+            return redirect_to_login(
+                request.get_full_path(), "staff:login-code", REDIRECT_FIELD_NAME
+            )
         try:
             return view(request, *args, **kwargs)
         except KluisError as error:

@@ -428,7 +428,7 @@ class UserAdmin(ActionAdmin, DjangoUserAdmin):
 
 
 # Authenticators: django-otp's own admins would let anyone edit or delete a device unaudited.
-# The only write is the audited reset (kluis.web.actions.reset_authenticator), offered on the
+# The only write is the audited reset (kluis.staff.actions.reset_authenticator), offered on the
 # list; the device rows themselves are read-only.
 import django_otp.plugins.otp_static.admin  # noqa: E402,F401  (registers, so we can replace)
 import django_otp.plugins.otp_totp.admin  # noqa: E402,F401
@@ -455,7 +455,7 @@ class AuthenticatorAdmin(OrganisationScopedAdmin):
 
     @admin.action(description=_("Reset the authenticator of the selected people"))
     def reset_authenticators(self, request, queryset):
-        from kluis.web.actions import reset_authenticator
+        from kluis.staff.actions import reset_authenticator
 
         for person in {device.user for device in queryset.select_related("user")}:
             reset_authenticator(request.user, person)

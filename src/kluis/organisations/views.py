@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kluis.core.problems import NotAllowed
-from kluis.web.auth import staff_page
+from kluis.staff.auth import staff_page
 
 from . import actions
 from .models import RoleRequest

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kluis.organisations.models import Membership, Role
 from kluis.organisations.permissions import require
-from kluis.web.auth import staff_page
+from kluis.staff.auth import staff_page
 
 from . import actions
 from .models import Recording
@@ -41,5 +41,5 @@ def assign_officer(request, recording_id):
     form = AssignOfficerForm(request.POST or None, recording=recording, actor=request.user)
     if request.method == "POST" and form.is_valid():
         actions.assign_officer(request.user, recording, form.cleaned_data["officer"])
-        return redirect("web:home")
+        return redirect("staff:home")
     return render(request, "recordings/assign_officer.html", {"recording": recording, "form": form})

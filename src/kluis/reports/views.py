@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from kluis.core.problems import NotAllowed
 from kluis.organisations.permissions import can
-from kluis.web.auth import staff_page
+from kluis.staff.auth import staff_page
 
 from . import actions, terms
 from .forms import IncidentReportForm

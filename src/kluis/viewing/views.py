@@ -16,7 +16,7 @@ from kluis.core.problems import KluisError, NotAllowed
 from kluis.organisations.models import User
 from kluis.organisations.people import footage_organisation_ids
 from kluis.organisations.permissions import can, require
-from kluis.web.auth import check_person
+from kluis.staff.auth import check_person
 
 from . import actions
 from .access import is_involved_officer, is_manager_for, managers_for

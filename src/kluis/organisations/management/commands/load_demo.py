@@ -47,7 +47,7 @@ class Command(BaseCommand):
         self._h2o()
         if quiet_passwords:
             return
-        from kluis.web.demo import activation_code
+        from kluis.staff.demo import activation_code
 
         self.stdout.write(
             self.style.MIGRATE_HEADING(
