@@ -10,6 +10,10 @@ import contextlib
 import datetime as dt
 import threading
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
+# The zone of the Dutch municipalities: days, shifts, terms and printed times are counted in it.
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 _lock = threading.Lock()
 _offset = dt.timedelta(0)
@@ -26,9 +30,7 @@ def now() -> dt.datetime:
 
 def today() -> dt.date:
     """Today's date in the Netherlands, where shifts, terms and deadlines are counted."""
-    from zoneinfo import ZoneInfo
-
-    return now().astimezone(ZoneInfo("Europe/Amsterdam")).date()
+    return now().astimezone(AMSTERDAM).date()
 
 
 def advance(delta: dt.timedelta) -> None:

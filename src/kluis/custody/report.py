@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from kluis.core.clock import now
+from kluis.core.clock import AMSTERDAM, now
 
 from . import events
 from .keys import signing_key, trusted_public_keys
 from .models import AuditEntry, Checkpoint, chain_key
 from .standalone_verify import ChainBroken, export_entry_line, format_time
 from .verify import checkpoint_line, iter_entries, verify_chain
-
-LOCAL = ZoneInfo("Europe/Amsterdam")
 
 
 @dataclass
@@ -86,7 +83,7 @@ def custody_report(recording_id, organisation, *, recording=None) -> CustodyRepo
         recording_id=str(recording_id),
         organisation=organisation,
         chain=chain,
-        generated_at=now().astimezone(LOCAL),
+        generated_at=now().astimezone(AMSTERDAM),
         key_id=key.key_id,
         public_key_pem=key.public_pem,
         recording=recording,
@@ -95,7 +92,7 @@ def custody_report(recording_id, organisation, *, recording=None) -> CustodyRepo
         report.entries.append(
             ReportEntry(
                 sequence=row.sequence,
-                at=row.at.astimezone(LOCAL),
+                at=row.at.astimezone(AMSTERDAM),
                 actor_label=row.actor_label,
                 action=row.action,
                 purpose=row.purpose,

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Q
 
-from kluis.core.clock import now
+from kluis.core.clock import AMSTERDAM, now
 from kluis.organisations.people import lines_managed_by
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 #: The reminder goes out this long before the report is due.
 REMINDER_BEFORE = dt.timedelta(hours=1)
 

@@ -14,17 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 
-from kluis.core.clock import now
+from kluis.core.clock import AMSTERDAM, now
 
 from .models import Deletion, MassDeletionRequest
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def _setting(name: str, default):

@@ -12,9 +12,10 @@ import datetime as dt
 import hashlib
 import io
 import uuid
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
+
+from kluis.core.clock import AMSTERDAM, now
 
 
 def activation_code(user) -> str | None:
@@ -89,12 +90,9 @@ def ingest_demo_recording(organisation, officer, *, footage: bytes | None = None
     camera = devices.enrol_camera(code=code, serial=camera.serial, public_key=pair.public_key)
     org_key = devices.ensure_organisation_key(organisation)
 
-    amsterdam = ZoneInfo("Europe/Amsterdam")
-    from kluis.core.clock import now
-
-    yesterday = (now().astimezone(amsterdam) - dt.timedelta(days=1)).date()
-    shift_start = dt.datetime.combine(yesterday, dt.time(9, 0), amsterdam)
-    started = dt.datetime.combine(yesterday, dt.time(14, 12, 5), amsterdam)
+    yesterday = (now().astimezone(AMSTERDAM) - dt.timedelta(days=1)).date()
+    shift_start = dt.datetime.combine(yesterday, dt.time(9, 0), AMSTERDAM)
+    started = dt.datetime.combine(yesterday, dt.time(14, 12, 5), AMSTERDAM)
     with transaction.atomic():
         devices.assign_camera(
             camera, officer, shift_start=shift_start, shift_end=shift_start + dt.timedelta(hours=8)
