@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from .actions import sign_chain_heads
+
 
 @task(queue_name="default")
 def make_checkpoints() -> int:
     """Sign every chain head that is not signed yet; returns how many checkpoints were made."""
-    from .checkpoints import checkpoint_all
-
-    return len(checkpoint_all())
+    return len(sign_chain_heads())

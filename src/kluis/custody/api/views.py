@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema
@@ -16,9 +15,9 @@ from rest_framework.views import APIView
 from kluis.core.gate import staff_page
 from kluis.organisations.permissions import can, has_role, organisation_of
 
+from .. import actions
 from ..keys import signing_key
-from ..log import RECORDING_TYPE, record
-from ..report import custody_report, render_html, render_pdf
+from ..report import render_html, render_pdf
 
 
 class PublicKeySerializer(serializers.Serializer):
@@ -60,36 +59,25 @@ def _recording(recording_id):
         raise Http404("no such recording")
 
 
-def _report(request, recording_id):
+def _report(request, recording_id, fmt):
     recording = _recording(recording_id)
-    organisation = organisation_of(recording)
     if not can(request.user, "custody.view_report", recording):
-        if not has_role(request.user, organisation):
+        if not has_role(request.user, organisation_of(recording)):
             raise Http404("no such recording")  # another organisation's: not even its existence
         raise PermissionDenied
-    with transaction.atomic():
-        # Printing the chain of custody is itself part of it (AUD-1).
-        record(
-            organisation=organisation,
-            actor=request.user,
-            action="custody.report_printed",
-            object_type=RECORDING_TYPE,
-            object_id=str(recording.pk),
-            details={"format": "pdf" if request.path.endswith(".pdf") else "html"},
-        )
-    return custody_report(recording.pk, organisation, recording=recording)
+    return actions.print_custody_report(recording, actor=request.user, fmt=fmt)
 
 
 @staff_page
 @require_GET
 def custody_report_html(request, recording_id):
-    return HttpResponse(render_html(_report(request, recording_id)))
+    return HttpResponse(render_html(_report(request, recording_id, "html")))
 
 
 @staff_page
 @require_GET
 def custody_report_pdf(request, recording_id):
-    report = _report(request, recording_id)
+    report = _report(request, recording_id, "pdf")
     out = HttpResponse(render_pdf(report), content_type="application/pdf")
     out["Content-Disposition"] = f'inline; filename="custody-{report.recording_id}.pdf"'
     return out

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from kluis.organisations.models import Organisation
 
-from ...checkpoints import checkpoint_all, make_checkpoint
+from ...actions import sign_chain_heads
 from ...keys import signing_key, trusted_public_keys
 from ...models import chain_key
 from ...standalone_verify import INSTALLATION_CHAIN, ChainBroken
@@ -120,9 +120,7 @@ class Command(BaseCommand):
 
     def _sign(self, only):
         try:
-            if only:
-                return [cp for key in only if (cp := make_checkpoint(key)) is not None]
-            return checkpoint_all()
+            return sign_chain_heads(only)
         except ChainBroken as exc:
             raise CommandError(
                 _("Not signed: the audit trail is NOT valid. %(problem)s") % {"problem": exc}
