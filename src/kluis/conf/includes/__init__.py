@@ -1,0 +1,1 @@
+"""Kluis settings by concern; `kluis.conf.settings` imports these modules in order."""
