@@ -6,3 +6,6 @@ class OrganisationsConfig(AppConfig):
     name = "kluis.organisations"
     label = "organisations"
     verbose_name = _("Organisations and people")
+
+    def ready(self):
+        from . import rules  # noqa: F401  (registers the permission rules)

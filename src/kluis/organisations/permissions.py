@@ -5,7 +5,8 @@ object, so it can check the organisation (ORG-1) and the person's roles on that 
 Views, API endpoints, the admin and actions all call `can()`/`require()`; querysets that list
 things go through `scoped()`.
 
-Apps register rules at import time in their own `rules.py`:
+This module is the helper only. Each app registers its rules in its own `rules.py`, which its
+`AppConfig.ready()` imports (this app's too: `kluis.organisations.rules`):
 
     @rule("recordings.view_metadata")
     def view_metadata(user, recording): ...
@@ -20,7 +21,7 @@ from django.db.models import QuerySet
 
 from kluis.core.problems import NotAllowed
 
-from .models import Membership, Organisation, Role
+from .models import Membership, Organisation
 
 _RULES: dict[str, Callable[[Any, Any], bool]] = {}
 
@@ -100,49 +101,3 @@ def scoped(user, queryset: QuerySet, field: str = "organisation", *roles: str) -
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
     return queryset.filter(**{f"{field}__in": organisation_ids(user, *roles)})
-
-
-# Rules of this app.
-ADMIN_ROLES = (Role.FUNCTIONAL_ADMIN,)
-
-
-@rule("organisations.view")
-def _view_organisation(user, obj):
-    return has_role(user, organisation_of(obj))
-
-
-@rule("organisations.manage")
-def _manage_organisation(user, obj):
-    """Functional administrators set up teams, people and policy of their own organisation."""
-    return has_role(user, organisation_of(obj), *ADMIN_ROLES)
-
-
-#: Roles whose request the team's manager (or deputy) may confirm; every other footage role
-#: and every reporting line needs the privacy officer (they open colleagues' footage).
-TEAM_CONFIRMED_ROLES = frozenset(
-    {Role.OFFICER, Role.INVITED_STAFF, Role.COMPLAINT_COORDINATOR, Role.CONTROL_ROOM}
-)
-
-
-@rule("organisations.confirm_request")
-def _confirm_request(user, request):
-    """Who confirms a role request (ACC-1): the privacy officer of the organisation; for an
-    officer-level role in a team, also that team's manager or deputy. Never the person who asked
-    or whom it is about (checked again in the action)."""
-    org = organisation_of(request)
-    if org is None or user.pk == request.requested_by_id or user.pk in request.subjects:
-        return False
-    if has_role(user, org, Role.PRIVACY_OFFICER):
-        return True
-    if request.kind == "membership" and request.role in TEAM_CONFIRMED_ROLES and request.team_id:
-        return (
-            Membership.objects.active()
-            .filter(
-                user=user,
-                organisation=org,
-                team_id=request.team_id,
-                role__in=(Role.MANAGER, Role.DEPUTY_MANAGER),
-            )
-            .exists()
-        )
-    return False
