@@ -14,8 +14,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kluis.core.gate import staff_page
 from kluis.core.problems import NotAllowed
-from kluis.staff.auth import staff_page
 
 from . import actions
 from .models import RoleRequest

@@ -7,9 +7,9 @@ from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from kluis.core.gate import staff_page
 from kluis.organisations.models import Membership, Role
 from kluis.organisations.permissions import require
-from kluis.staff.auth import staff_page
 
 from . import actions
 from .models import Recording

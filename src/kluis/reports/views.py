@@ -9,9 +9,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from kluis.core.gate import staff_page
 from kluis.core.problems import NotAllowed
 from kluis.organisations.permissions import can
-from kluis.staff.auth import staff_page
 
 from . import actions, terms
 from .forms import IncidentReportForm
