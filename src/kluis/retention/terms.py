@@ -99,11 +99,6 @@ def status(recording) -> RetentionStatus:
     )
 
 
-def is_being_deleted(recording) -> bool:
-    """True from the purge's point of no return on: nobody may open the footage any more."""
-    return Deletion.objects.filter(recording=recording).exists()
-
-
 @dataclass(frozen=True)
 class RetentionPreview:
     """What a change of retention days would do, shown before it is made (the brake)."""
