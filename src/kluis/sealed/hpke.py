@@ -1,10 +1,18 @@
 """HPKE (RFC 9180) base mode, single shot, for DHKEM(X25519, HKDF-SHA256) and HKDF-SHA256.
 
 Only what the sealed format needs: wrap one 32-byte data key to the organisation's X25519 public
-key. `cryptography` has X25519, HKDF and AES-GCM but (in the version we pin) no HPKE, so the RFC's
-few formulas are written out here and checked against the RFC's appendix A.1 test vectors
-(tests/sealed/test_hpke.py). The AEAD is AES-256-GCM (id 0x0002) for Kluis; AES-128-GCM
-(id 0x0001) is supported only so that the RFC's published vectors can be checked.
+key, with info = `format.HPKE_INFO` and AAD = the SHA-256 of the signed header (so a key block
+opens only with the header it was written for). The AEAD is AES-256-GCM (id 0x0002) for Kluis;
+AES-128-GCM (id 0x0001) is supported only so that the RFC's published vectors can be checked.
+The RFC's few formulas are written out here on `cryptography`'s X25519, HKDF and AES-GCM, and
+checked against the RFC's appendix A.1.1 vectors (tests/sealed/test_vectors.py).
+
+Why not `cryptography.hazmat.primitives.hpke`: the project allows `cryptography>=44`, whose
+older releases have no HPKE (the 50.x in our environment has one). Its public `Suite` also takes
+no AAD, which the key block needs, and it draws the ephemeral key itself, so it cannot reproduce
+a fixed test vector. The formats are the same: its single-shot output is enc followed by the
+ciphertext, exactly the key block after its kind byte, and tests/sealed/test_hpke_interop.py
+checks that each side opens the other's ciphertexts (with AAD through its private helpers).
 """
 
 import hashlib
