@@ -25,6 +25,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kluis.sealed.durable import fsync_dir
+
 KEY_FILE = "camera.key"
 STATE_FILE = "state.json"
 RECORDINGS_DIR = "recordings"
@@ -48,14 +50,6 @@ class StoredRecording:
     recording_id: str
     path: Path
     size: int
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class CameraStorage:
@@ -96,7 +90,7 @@ class CameraStorage:
             f.write(pem)
             f.flush()
             os.fsync(f.fileno())
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
         return key
 
     def load_key(self) -> Ed25519PrivateKey:
@@ -161,7 +155,7 @@ class CameraStorage:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self.state_path)
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
             return state
 
     # --- recordings ------------------------------------------------------------------------
@@ -181,7 +175,7 @@ class CameraStorage:
         path = self.recording_path(recording_id)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
-        _fsync_dir(self.recordings_dir)
+        fsync_dir(self.recordings_dir)
         return os.fdopen(fd, "wb")
 
     def is_being_written(self, path: Path) -> bool:
@@ -250,4 +244,4 @@ class CameraStorage:
         self.update_state(log)
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
-        _fsync_dir(self.recordings_dir)
+        fsync_dir(self.recordings_dir)

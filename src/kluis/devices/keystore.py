@@ -25,6 +25,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from kluis.sealed.durable import fsync_dir
+
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*$")
 _MAGIC = b"KKS1"
 
@@ -54,14 +56,6 @@ class KeyStore(ABC):
     @abstractmethod
     def destroy(self, name: str) -> bool:
         """Remove `name` for good; True when it existed."""
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class LocalKeyStore(KeyStore):
@@ -101,7 +95,7 @@ class LocalKeyStore(KeyStore):
                 raise KeyStoreError(f"Key {name!r} already exists with another value.")
         finally:
             tmp.unlink(missing_ok=True)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
     def get(self, name: str) -> bytes:
         path = self._path(name)
@@ -133,7 +127,7 @@ class LocalKeyStore(KeyStore):
             path.unlink()
         except FileNotFoundError:
             return False
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
         return True
 
 

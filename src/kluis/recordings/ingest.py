@@ -42,6 +42,7 @@ from kluis.devices.keys import InvalidCameraKey, check_camera_public_key, organi
 from kluis.devices.keystore import KeyMissing, get_keystore
 from kluis.devices.models import OrganisationKey
 from kluis.retention.terms import term_end
+from kluis.sealed.durable import fsync_dir
 
 from . import actions
 from .models import Recording, Upload
@@ -97,14 +98,6 @@ def upload_lock(upload: Upload, *, wait: float = LOCK_WAIT_SECONDS):
                     )
                 time.sleep(0.05)
         yield
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
     finally:
         os.close(fd)
 
@@ -277,7 +270,7 @@ def _remove_wrapped_key(upload: Upload, path: Path) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, side)
-        _fsync_dir(side.parent)
+        fsync_dir(side.parent)
         sealed.remove_wrapped_key(fh)
         os.fsync(fh.fileno())
 
@@ -318,7 +311,7 @@ def _discard_files(upload: Upload, *, lock: bool = False) -> None:
     names = [".part", ".keyblock"] + ([".lock"] if lock else [])
     for suffix in names:
         (directory / f"{upload.recording_id}{suffix}").unlink(missing_ok=True)
-    _fsync_dir(directory)
+    fsync_dir(directory)
 
 
 def tidy(upload: Upload) -> None:

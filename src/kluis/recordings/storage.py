@@ -23,6 +23,8 @@ from urllib.parse import parse_qs, urlparse
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from kluis.sealed.durable import fsync_dir
+
 
 class StorageError(RuntimeError):
     """The footage store failed; the message says which store and what to check."""
@@ -53,14 +55,6 @@ class Storage(ABC):
 
     def set_legal_hold(self, key: str, on: bool) -> None:  # noqa: B027  (optional capability)
         """Where the store supports it, protect the object from deletion while a hold runs."""
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class LocalStorage(Storage):
@@ -94,7 +88,7 @@ class LocalStorage(Storage):
             os.replace(tmp, final)
         finally:
             tmp.unlink(missing_ok=True)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
 
     def open(self, key):
         return open(self._path(key), "rb")
@@ -108,7 +102,7 @@ class LocalStorage(Storage):
     def delete(self, key):
         path = self._path(key)
         path.unlink(missing_ok=True)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
 
 class S3Storage(Storage):
