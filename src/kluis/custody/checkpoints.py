@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from kluis.core.clock import now
 
 from .keys import signing_key, trusted_public_keys
-from .models import ChainHead, Checkpoint, chain_key
+from .models import ChainHead, Checkpoint
 from .standalone_verify import INSTALLATION_CHAIN, ChainBroken, checkpoint_message, format_time
 from .verify import CheckpointData, chains, verify_chain
 
@@ -100,7 +100,3 @@ def checkpoint_all() -> list[Checkpoint]:
     if broken:
         raise broken[0]
     return made
-
-
-def checkpoint_for(organisation) -> Checkpoint | None:
-    return make_checkpoint(chain_key(organisation))

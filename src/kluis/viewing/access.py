@@ -12,16 +12,9 @@ import datetime as dt
 from kluis.core.clock import today
 from kluis.organisations.people import (
     is_manager_or_deputy_of,
-    managed_officer_ids,
     managers_or_deputies_of,
     may_see_footage,
 )
-
-__all__ = ["managed_officer_ids"]  # asked in kluis.organisations.people; importable from here
-
-
-def involved_officer(recording):
-    return recording.officer
 
 
 def managers_for(recording, on: dt.date | None = None) -> list:
