@@ -65,9 +65,13 @@ def problem(status: int, title: str, detail: str, code: str, **extra) -> Respons
 
 
 def exception_handler(exc, context):
-    """DRF exception handler: every error leaves as a problem document."""
+    """DRF exception handler: every error leaves as a problem document.
+
+    Its shape is `kluis.core.schema.ProblemSerializer`, which the OpenAPI schema documents.
+    """
     # Imported here: rest_framework.views reads DEFAULT_PERMISSION_CLASSES, which is the gate,
     # which imports this module.
+    from rest_framework.settings import api_settings
     from rest_framework.views import exception_handler as drf_exception_handler
 
     if isinstance(exc, KluisError):
@@ -84,6 +88,9 @@ def exception_handler(exc, context):
     code = getattr(getattr(exc, "detail", None), "code", None) or getattr(
         exc, "default_code", "error"
     )
+    if isinstance(data, list):
+        # A ValidationError raised outside a serializer: the request as a whole is wrong.
+        data = {api_settings.NON_FIELD_ERRORS_KEY: data}
     extra = {} if isinstance(data, dict) and "detail" in data else {"errors": data}
     out = problem(
         response.status_code,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, plus the problem responses (RFC 9457) each operation can answer.
+    "DEFAULT_SCHEMA_CLASS": "kluis.core.schema.AutoSchema",
     # The same gate as every staff page: a password and a verified TOTP device.
     "DEFAULT_PERMISSION_CLASSES": ["kluis.core.gate.IsVerifiedPerson"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
