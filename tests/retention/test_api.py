@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils.dateparse import parse_datetime
 
 from kluis.core import clock
 from kluis.retention.models import MassDeletionRequest
@@ -25,27 +26,28 @@ def test_hold_status_and_release(world, client):
     rec = world.record()
     c = as_(client, world.coordinator)
     r = c.post(
-        f"/retention/api/recordings/{rec.pk}/holds/",
+        f"/api/v1/retention/recordings/{rec.pk}/holds/",
         {"reason": "complaint", "case_reference": "K-1"},
         content_type="application/json",
     )
     assert r.status_code == 201, r.json()
     hold_id = r.json()["id"]
-    body = c.get(f"/retention/api/recordings/{rec.pk}/").json()
+    body = c.get(f"/api/v1/retention/recordings/{rec.pk}/").json()
     assert body["deletion_due"] is None and body["holds"][0]["case_reference"] == "K-1"
-    r = c.post(f"/retention/api/holds/{hold_id}/release/", {}, content_type="application/json")
+    r = c.post(f"/api/v1/retention/holds/{hold_id}/release/", {}, content_type="application/json")
     assert r.status_code == 200 and r.json()["released_at"]
-    body = c.get(f"/retention/api/recordings/{rec.pk}/").json()
-    assert body["deletion_due"] == rec.retention_until.isoformat()
+    body = c.get(f"/api/v1/retention/recordings/{rec.pk}/").json()
+    assert parse_datetime(body["deletion_due"]) == rec.retention_until
+    assert body["deletion_due"].endswith("Z")  # moments in UTC, as the camera API gives them
 
 
 @pytest.mark.rule("ORG-1")
 def test_other_organisations_see_nothing(world, client):
     rec = world.record()
     c = as_(client, world.outsider)
-    assert c.get(f"/retention/api/recordings/{rec.pk}/").status_code == 404
+    assert c.get(f"/api/v1/retention/recordings/{rec.pk}/").status_code == 404
     r = c.post(
-        f"/retention/api/recordings/{rec.pk}/holds/",
+        f"/api/v1/retention/recordings/{rec.pk}/holds/",
         {"reason": "complaint", "case_reference": "K"},
         content_type="application/json",
     )
@@ -55,28 +57,28 @@ def test_other_organisations_see_nothing(world, client):
 
 def test_anonymous_is_refused(world, client):
     rec = world.record()
-    assert client.get(f"/retention/api/recordings/{rec.pk}/").status_code in (401, 403)
+    assert client.get(f"/api/v1/retention/recordings/{rec.pk}/").status_code in (401, 403)
 
 
 @pytest.mark.rule("RET-5")
 def test_joint_decision_over_the_api(world, client):
     rec = world.record()
     r = as_(client, world.officer).post(
-        f"/retention/api/recordings/{rec.pk}/decisions/",
+        f"/api/v1/retention/recordings/{rec.pk}/decisions/",
         {"kind": "delete", "reason": "recorded by mistake"},
         content_type="application/json",
     )
     assert r.status_code == 201
     decision = r.json()["id"]
-    r = client.post(f"/retention/api/decisions/{decision}/approve/")
+    r = client.post(f"/api/v1/retention/decisions/{decision}/approve/")
     assert r.status_code == 403  # the officer cannot approve twice
     r = as_(client, world.manager).post(
-        f"/retention/api/decisions/{decision}/advice/",
+        f"/api/v1/retention/decisions/{decision}/advice/",
         {"advice": "no objection", "privacy_officer": str(world.privacy.pk)},
         content_type="application/json",
     )
     assert r.status_code == 200
-    r = client.post(f"/retention/api/decisions/{decision}/approve/")
+    r = client.post(f"/api/v1/retention/decisions/{decision}/approve/")
     assert r.status_code == 200 and r.json()["state"] == "approved"
     assert purge().deleted == 1
     assert_gone(rec)
@@ -89,10 +91,10 @@ def test_the_brake_is_released_over_the_api(world, client, settings):
     clock.advance(29 * DAY)
     assert purge().braked
     request = MassDeletionRequest.objects.get()
-    assert as_(client, world.officer).get("/retention/api/mass-deletions/").json() == []
-    listed = as_(client, world.admin).get("/retention/api/mass-deletions/").json()
+    assert as_(client, world.officer).get("/api/v1/retention/mass-deletions/").json() == []
+    listed = as_(client, world.admin).get("/api/v1/retention/mass-deletions/").json()
     assert [r["due_count"] for r in listed] == [3]
-    url = f"/retention/api/mass-deletions/{request.pk}/confirm/"
+    url = f"/api/v1/retention/mass-deletions/{request.pk}/confirm/"
     assert client.post(url).status_code == 200
     assert client.post(url).status_code == 403  # not twice by the same person
     assert as_(client, world.manager).post(url).json()["state"] == "confirmed"
@@ -103,13 +105,13 @@ def test_policy_preview(world, client):
     world.record(clock.now() - 20 * DAY)
     c = as_(client, world.admin)
     r = c.post(
-        "/retention/api/policy-preview/",
+        "/api/v1/retention/policy-preview/",
         {"organisation": world.org.slug, "retention_days": 14},
         content_type="application/json",
     )
     assert r.status_code == 200 and r.json()["newly_due"] == 1
     r = as_(client, world.manager).post(
-        "/retention/api/policy-preview/",
+        "/api/v1/retention/policy-preview/",
         {"organisation": world.org.slug, "retention_days": 14},
         content_type="application/json",
     )
@@ -138,6 +140,6 @@ def test_staff_api_refuses_a_session_without_second_factor(world, client):
     """A password alone (a person still setting up TOTP) reaches no staff endpoint."""
     rec = world.record()
     client.force_login(world.manager)
-    assert client.get(f"/retention/api/recordings/{rec.pk}/").status_code in (401, 403)
+    assert client.get(f"/api/v1/retention/recordings/{rec.pk}/").status_code in (401, 403)
     login_verified(client, world.manager)
-    assert client.get(f"/retention/api/recordings/{rec.pk}/").status_code == 200
+    assert client.get(f"/api/v1/retention/recordings/{rec.pk}/").status_code == 200

@@ -14,7 +14,7 @@ def test_a_million_character_reason_is_refused_and_not_audited(world, client, en
     login_verified(client, world.officer)
     before = AuditEntry.objects.count()
     r = client.post(
-        f"/retention/api/recordings/{rec.pk}/decisions/",
+        f"/api/v1/retention/recordings/{rec.pk}/decisions/",
         {"kind": "delete", "reason": "x" * 1_000_000},
         content_type="application/json",
     )
@@ -27,7 +27,7 @@ def test_a_reason_just_over_the_field_limit_is_a_clear_400(world, client, englis
     rec = world.record()
     login_verified(client, world.officer)
     r = client.post(
-        f"/retention/api/recordings/{rec.pk}/decisions/",
+        f"/api/v1/retention/recordings/{rec.pk}/decisions/",
         {"kind": "delete", "reason": "x" * 4001},
         content_type="application/json",
     )

@@ -170,48 +170,50 @@ EXPECTED: dict[str, Door] = {
     "reports/new/<uuid:recording_id>/": page(ok={OFFICER}, kwargs=rec),
     "reports/<uuid:recording_id>/": page(ok=OFFICER_AND_MANAGERS, others="missing", kwargs=rec),
     "reports/notifications/": page(ok=PEOPLE, other_org="ok"),
-    # retention API (RET-*)
+    # retention staff API (RET-*)
     # Metadata (status, holds, the list of stopped purges) is for every member (ORG-4: the
     # administrators included); acting on it is for the people of each rule.
-    "retention/api/recordings/<uuid:pk>/": endpoint(ok=PEOPLE, kwargs=pk_rec, other_org="missing"),
-    "retention/api/recordings/<uuid:pk>/holds/": endpoint(
+    "api/v1/retention/recordings/<uuid:pk>/": endpoint(
+        ok=PEOPLE, kwargs=pk_rec, other_org="missing"
+    ),
+    "api/v1/retention/recordings/<uuid:pk>/holds/": endpoint(
         "post",
         ok=HOLDERS,
         kwargs=pk_rec,
         body={"reason": "claim", "case_reference": "K-2"},
         other_org="missing",
     ),
-    "retention/api/holds/<int:pk>/release/": endpoint(
+    "api/v1/retention/holds/<int:pk>/release/": endpoint(
         "post", ok=HOLDERS, kwargs=lambda o: {"pk": o.hold.pk}, other_org="missing"
     ),
-    "retention/api/recordings/<uuid:pk>/decisions/": endpoint(
+    "api/v1/retention/recordings/<uuid:pk>/decisions/": endpoint(
         "post",
         ok=OFFICER_AND_MANAGERS,
         kwargs=pk_rec,
         body={"kind": "delete", "reason": "x"},
         other_org="missing",
     ),
-    "retention/api/decisions/<int:pk>/approve/": endpoint(
+    "api/v1/retention/decisions/<int:pk>/approve/": endpoint(
         "post", ok={MANAGER, DEPUTY}, kwargs=lambda o: {"pk": o.decision.pk}, other_org="missing"
     ),
-    "retention/api/decisions/<int:pk>/refuse/": endpoint(
+    "api/v1/retention/decisions/<int:pk>/refuse/": endpoint(
         "post", ok=OFFICER_AND_MANAGERS, kwargs=lambda o: {"pk": o.decision.pk}, other_org="missing"
     ),
-    "retention/api/decisions/<int:pk>/advice/": endpoint(
+    "api/v1/retention/decisions/<int:pk>/advice/": endpoint(
         "post",
         ok={PRIVACY},
         kwargs=lambda o: {"pk": o.decision.pk},
         body={"advice": "agreed"},
         other_org="missing",
     ),
-    "retention/api/mass-deletions/": endpoint(ok=PEOPLE, other_org="ok"),
-    "retention/api/mass-deletions/<int:pk>/confirm/": endpoint(
+    "api/v1/retention/mass-deletions/": endpoint(ok=PEOPLE, other_org="ok"),
+    "api/v1/retention/mass-deletions/<int:pk>/confirm/": endpoint(
         "post",
         ok={ADMIN_ROLE, MANAGER, DEPUTY},
         kwargs=lambda o: {"pk": o.mass_deletion.pk},
         other_org="missing",
     ),
-    "retention/api/policy-preview/": endpoint(
+    "api/v1/retention/policy-preview/": endpoint(
         "post",
         ok={ADMIN_ROLE},
         body=lambda o: {"organisation": o.org.slug, "retention_days": 7},
