@@ -10,7 +10,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from kluis.custody.events import AuditEvent
-from kluis.custody.models import INSTALLATION_CHAIN, AuditEntry
+from kluis.custody.models import AuditEntry
+from kluis.custody.standalone_verify import INSTALLATION_CHAIN
 from kluis.devices import actions
 from kluis.devices.keys import InvalidCameraKey, check_camera_public_key
 from kluis.devices.models import Camera, RefusalWindow

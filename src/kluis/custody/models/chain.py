@@ -1,10 +1,4 @@
-"""The audit trail (AUD-1, AUD-2): hash-chained, append-only entries and signed checkpoints.
-
-Each organisation has its own chain (and the installation one for system events without an
-organisation), so one organisation's trail can be exported and verified without showing anything
-of another's (ORG-1). Entries are appended by `kluis.custody.log.record` only; the database
-refuses UPDATE and DELETE on both tables (migration 0002).
-"""
+"""The hash chains of audit entries, one per organisation and one for the installation."""
 
 from __future__ import annotations
 
@@ -14,8 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .standalone_verify import INSTALLATION_CHAIN
-from .standalone_verify import Checkpoint as CheckpointData
+from ..standalone_verify import INSTALLATION_CHAIN
 
 
 def chain_key(organisation) -> str:
@@ -93,48 +86,3 @@ class AuditEntry(models.Model):
     @property
     def details(self) -> dict:
         return json.loads(self.details_json)
-
-
-class Checkpoint(models.Model):
-    """The server's Ed25519 signature over one chain's head at one moment (AUD-2).
-
-    A checkpoint pins every entry up to its sequence: rewriting any of them, even with all hashes
-    recomputed, no longer matches the signature, and the key is not in the database.
-    """
-
-    chain = models.CharField(_("chain"), max_length=40, editable=False)
-    organisation = models.ForeignKey(
-        "organisations.Organisation",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("organisation"),
-    )
-    sequence = models.PositiveBigIntegerField(_("sequence"))
-    entry_hash = models.CharField(_("hash"), max_length=64)
-    at = models.CharField(_("signed at"), max_length=32)
-    key_id = models.CharField(_("key id"), max_length=16)
-    signature = models.CharField(_("signature"), max_length=100)
-
-    class Meta:
-        verbose_name = _("checkpoint")
-        verbose_name_plural = _("checkpoints")
-        ordering = ["chain", "sequence"]
-        constraints = [
-            models.UniqueConstraint(fields=["chain", "sequence"], name="audit_checkpoint_seq")
-        ]
-
-    def __str__(self):
-        return f"{self.chain} #{self.sequence}"
-
-    def as_data(self):
-        """The checkpoint as the verifier sees it (standalone_verify.Checkpoint)."""
-        return CheckpointData(
-            chain=self.chain,
-            sequence=self.sequence,
-            entry_hash=self.entry_hash,
-            at=self.at,
-            key_id=self.key_id,
-            signature=self.signature,
-        )
