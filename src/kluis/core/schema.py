@@ -34,6 +34,9 @@ class ProblemSerializer(serializers.Serializer):
         help_text="For an invalid request: the messages per field (`non_field_errors` for the "
         "request as a whole).",
     )
+    offset = serializers.IntegerField(
+        required=False, help_text="For an upload's problem: the offset to continue from."
+    )
 
 
 #: The statuses every operation may answer, when they apply (see `AutoSchema.problem_statuses`).
