@@ -14,7 +14,7 @@ from django.urls import path, reverse
 
 from kluis.core.middleware import _CappedStream
 from kluis.viewing import actions as viewing
-from tests.viewing.world import log_in
+from tests.login import log_in
 
 PROBLEM = "application/problem+json"
 
@@ -61,7 +61,7 @@ def test_debug_is_off_unless_kluis_debug_is_set(tmp_path):
 @pytest.mark.django_db
 def test_nested_json_100k_deep_to_the_api_is_a_400_problem():
     body = "[" * 100_000 + "]" * 100_000
-    r = anonymous().post(reverse("camera-enrol"), body, content_type="application/json")
+    r = anonymous().post(reverse("devices-api:camera-enrol"), body, content_type="application/json")
     assert r.status_code == 400
     assert r["Content-Type"] == PROBLEM
 
@@ -121,7 +121,9 @@ def test_a_server_error_is_our_page_or_a_problem_without_a_trace():
 @pytest.mark.django_db
 def test_a_content_length_over_the_limit_is_refused_with_413_unread(settings):
     settings.REQUEST_MAX_BYTES = 1000
-    r = anonymous().post(reverse("camera-enrol"), "x" * 1001, content_type="application/json")
+    r = anonymous().post(
+        reverse("devices-api:camera-enrol"), "x" * 1001, content_type="application/json"
+    )
     assert r.status_code == 413
     assert r["Content-Type"] == PROBLEM
     assert r.json()["max_bytes"] == 1000
@@ -130,7 +132,7 @@ def test_a_content_length_over_the_limit_is_refused_with_413_unread(settings):
 @pytest.mark.django_db
 def test_large_bodies_only_for_the_camera_patch_with_signature_headers(settings):
     settings.REQUEST_MAX_BYTES = 1000
-    url = reverse("ingest-upload", args=["00000000-0000-4000-8000-000000000000"])
+    url = reverse("recordings-api:ingest-upload", args=["00000000-0000-4000-8000-000000000000"])
     body = b"x" * 5000
     ctype = "application/offset+octet-stream"
     r = anonymous().patch(url, body, content_type=ctype)
@@ -146,7 +148,9 @@ def test_large_bodies_only_for_the_camera_patch_with_signature_headers(settings)
     # Past the size check, the signature is checked before a byte is read: refused, not 413.
     assert r.status_code == 401
     # The same headers on any other endpoint do not lift the small limit.
-    r = anonymous().post(reverse("ingest-uploads"), body, content_type=ctype, headers=signed)
+    r = anonymous().post(
+        reverse("recordings-api:ingest-uploads"), body, content_type=ctype, headers=signed
+    )
     assert r.status_code == 413
 
 
