@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from kluis.organisations.permissions import organisation_of, require
+from kluis.core.permissions import require
 
 from .checkpoints import checkpoint_all, make_checkpoint
 from .log import RECORDING_TYPE, record
@@ -25,7 +25,7 @@ def print_custody_report(recording, *, actor, fmt: str) -> CustodyReport:
     if fmt not in REPORT_FORMATS:
         raise ValueError(f"unknown report format {fmt!r}")
     require(actor, "custody.view_report", recording)
-    organisation = organisation_of(recording)
+    organisation = recording.organisation
     with transaction.atomic():
         record(
             organisation=organisation,

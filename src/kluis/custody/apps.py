@@ -6,7 +6,5 @@ class CustodyConfig(AppConfig):
     name = "kluis.custody"
     label = "custody"
     verbose_name = _("Audit trail")
-
-    def ready(self):
-        # Registers the custody permissions with the one permission helper.
-        from . import rules  # noqa: F401
+    # No rules.py: who may read a custody report depends on roles, which sit above the audit
+    # trail, so kluis.recordings.rules registers "custody.view_report" (docs/developer.md).

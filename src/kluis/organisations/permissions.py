@@ -5,6 +5,8 @@ object, so it can check the organisation (ORG-1) and the person's roles on that 
 Views, API endpoints, the admin and actions all call `can()`/`require()`; querysets that list
 things go through `scoped()`.
 
+The registry itself (`rule`, `can`, `require`) is `kluis.core.permissions`, below every app, and
+is re-exported here; this module adds the role queries the rules ask (`has_role`, `scoped`).
 This module is the helper only. Each app registers its rules in its own `rules.py`, which its
 `AppConfig.ready()` imports (this app's too: `kluis.organisations.rules`):
 
@@ -14,56 +16,19 @@ This module is the helper only. Each app registers its rules in its own `rules.p
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from django.db.models import QuerySet
 
-from kluis.core.problems import NotAllowed
+# The registry is below every app (the audit trail's actions ask it too); callers keep
+# importing it from here, next to the role queries their rules use.
+from kluis.core.permissions import (  # noqa: F401
+    can,
+    registered,
+    require,
+    require_unless_system,
+    rule,
+)
 
 from .models import Membership, Organisation
-
-_RULES: dict[str, Callable[[Any, Any], bool]] = {}
-
-
-def rule(name: str):
-    """Register the predicate that decides permission `name`."""
-
-    def register(fn):
-        if name in _RULES and _RULES[name] is not fn:
-            raise RuntimeError(f"permission {name!r} is registered twice")
-        _RULES[name] = fn
-        return fn
-
-    return register
-
-
-def registered() -> list[str]:
-    """Every permission Kluis knows (tests check each against every role)."""
-    return sorted(_RULES)
-
-
-def can(user, permission: str, obj=None) -> bool:
-    """True only when a registered rule says yes for an active, authenticated person."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    fn = _RULES.get(permission)
-    if fn is None:
-        return False
-    return bool(fn(user, obj))
-
-
-def require(user, permission: str, obj=None, message: str | None = None) -> None:
-    """Raise NotAllowed (HTTP 403) unless `can()` says yes."""
-    if not can(user, permission, obj):
-        raise NotAllowed(message or "You are not allowed to do this.", code="not-allowed")
-
-
-def require_unless_system(actor, permission: str, obj=None) -> None:
-    """For actions that the system also runs (setup, ingest, purge): `actor=None` is the system
-    itself and needs no permission; any person must pass `require()`."""
-    if actor is not None:
-        require(actor, permission, obj)
 
 
 def organisation_of(obj) -> Organisation | None:

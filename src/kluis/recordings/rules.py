@@ -8,7 +8,8 @@ that team's cameras and know who wore one, and the organisation's other teams do
 from __future__ import annotations
 
 from kluis.organisations.models import Membership, Role
-from kluis.organisations.permissions import rule
+from kluis.organisations.people import is_manager_or_deputy_of
+from kluis.organisations.permissions import has_role, organisation_of, rule
 
 TEAM_LEAD_ROLES = (Role.MANAGER, Role.DEPUTY_MANAGER)
 
@@ -39,3 +40,22 @@ def leads_team(user, recording) -> bool:
 def _assign_officer(user, recording):
     """The camera's team's manager or deputy names the officer of a recording that has none."""
     return recording is not None and recording.officer_id is None and leads_team(user, recording)
+
+
+# The custody report is the audit trail's (kluis.custody prints it), but who may read it depends
+# on roles and reporting lines, which sit above the trail; the recording is what it is about.
+@rule("custody.view_report")
+def _view_custody_report(user, recording) -> bool:
+    """The chain-of-custody report of a recording (AUD-3): the organisation's privacy officer,
+    and the involved officer's manager or that manager's deputy. The report holds metadata only,
+    never footage, but it names people, so nobody else gets it.
+    """
+    organisation = organisation_of(recording)
+    if organisation is None:
+        return False
+    if has_role(user, organisation, Role.PRIVACY_OFFICER):
+        return True
+    officer = getattr(recording, "officer", None)
+    if officer is None or not has_role(user, organisation, Role.MANAGER, Role.DEPUTY_MANAGER):
+        return False
+    return is_manager_or_deputy_of(user, officer, organisation)

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kluis.core.gate import staff_page
-from kluis.organisations.permissions import can, has_role, organisation_of
+from kluis.core.permissions import can
 
 from .. import actions
 from ..keys import signing_key
@@ -62,7 +62,7 @@ def _recording(recording_id):
 def _report(request, recording_id, fmt):
     recording = _recording(recording_id)
     if not can(request.user, "custody.view_report", recording):
-        if not has_role(request.user, organisation_of(recording)):
+        if not can(request.user, "organisations.view", recording):
             raise Http404("no such recording")  # another organisation's: not even its existence
         raise PermissionDenied
     return actions.print_custody_report(recording, actor=request.user, fmt=fmt)

@@ -8,13 +8,15 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from kluis.organisations.models import Organisation
-
 from ...actions import sign_chain_heads
 from ...keys import signing_key, trusted_public_keys
-from ...models import chain_key
+from ...models import AuditEntry, chain_key
 from ...standalone_verify import INSTALLATION_CHAIN, ChainBroken
 from ...verify import export, verify_all
+
+# The organisation model as the trail's own foreign key names it: the audit trail sits below
+# the organisations app and imports none of its code (docs/developer.md, "Layers").
+Organisation = AuditEntry._meta.get_field("organisation").related_model
 
 
 class Command(BaseCommand):
