@@ -10,6 +10,10 @@ permission is False, so the admin shows the object read-only (deny by default).
 
 `tests/core/test_admin_audit.py` walks every registered ModelAdmin and fails when a write it
 allows leaves no audit entry.
+
+The base lives with the audit trail, below every app, so each app's admin can build on it; the
+read-only admin of the trail itself is scoped by organisation, so it is registered by
+`kluis.organisations.admin`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 
 from kluis.core.problems import KluisError
+
+from .events import AuditEvent
+from .log import record
 
 
 class ActionAdmin(admin.ModelAdmin):
@@ -40,10 +47,11 @@ class ActionAdmin(admin.ModelAdmin):
         raise NotImplementedError
 
     def audit_organisation(self, request, obj):
-        """The organisation whose trail gets the admin entry (None: the installation's)."""
-        from kluis.organisations.permissions import organisation_of
+        """The organisation whose trail gets the admin entry (None: the installation's).
 
-        return organisation_of(obj)
+        The object's own `organisation`; `OrganisationScopedAdmin` refines it (an organisation
+        is its own)."""
+        return getattr(obj, "organisation", None)
 
     def _routes(self, name: str) -> bool:
         return getattr(type(self), name) is not getattr(ActionAdmin, name)
@@ -71,9 +79,6 @@ class ActionAdmin(admin.ModelAdmin):
     # --- Django's writes, taken over ---------------------------------------------------------
 
     def _audit(self, request, obj, *, operation: str, fields=()) -> None:
-        from kluis.custody.events import AuditEvent
-        from kluis.custody.log import record
-
         record(
             organisation=self.audit_organisation(request, obj),
             actor=request.user,

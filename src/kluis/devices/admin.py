@@ -1,7 +1,7 @@
 """Admin for functional administrators: cameras, enrolment codes, shifts (never footage).
 
-Changes go through the actions (permission check + audit entry) via kluis.core.admin.ActionAdmin;
-the admin only offers them.
+Changes go through the actions (permission check + audit entry) via
+kluis.custody.admin.ActionAdmin; the admin only offers them.
 """
 
 from __future__ import annotations

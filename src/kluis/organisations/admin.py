@@ -2,7 +2,7 @@
 
 Every admin list is scoped to the organisations where the person is a functional administrator
 (ORG-1), and no admin page leads to footage (ORG-4): recordings appear nowhere here. Every write
-goes through an action (kluis.core.admin.ActionAdmin); a role that can see footage and every
+goes through an action (kluis.custody.admin.ActionAdmin); a role that can see footage and every
 reporting line become a request that a second person confirms in the staff app (ACC-1).
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextvars
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
@@ -19,7 +18,9 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kluis.core.admin import ActionAdmin
+from kluis.custody.admin import ActionAdmin
+from kluis.custody.keys import signing_key
+from kluis.custody.models import AuditEntry, Checkpoint
 
 from . import actions
 from .models import (
@@ -27,14 +28,13 @@ from .models import (
     Membership,
     Municipality,
     Organisation,
-    Policy,
     ReportingLine,
     Role,
     RoleRequest,
     Team,
     User,
 )
-from .permissions import organisation_ids
+from .permissions import organisation_ids, organisation_of
 from .presets import PRESETS
 
 
@@ -46,6 +46,9 @@ class OrganisationScopedAdmin(ActionAdmin):
     """Base: rows of the person's own organisations only; superusers see the installation."""
 
     organisation_field = "organisation"
+
+    def audit_organisation(self, request, obj):
+        return organisation_of(obj)
 
     def _scope(self, request, qs, field=None):
         if request.user.is_superuser:
@@ -133,76 +136,6 @@ class OrganisationAdmin(OrganisationScopedAdmin):
 
     def get_fields(self, request, obj=None):
         return ["name", "slug"] + (["policy"] if obj else [])
-
-
-class PolicyForm(forms.ModelForm):
-    """The policy with the brake: a shorter retention that makes recordings due at once must be
-    confirmed by typing the number of recordings it deletes (RET-1; the Oakland case)."""
-
-    confirm_due = forms.IntegerField(
-        label=_("Confirm: number of recordings deleted at once"),
-        required=False,
-        min_value=0,
-        help_text=_("Only asked when a shorter retention period makes recordings due at once."),
-    )
-
-    class Meta:
-        model = Policy
-        fields = list(Policy.SETTING_FIELDS)
-
-    def clean(self):
-        cleaned = super().clean()
-        days = cleaned.get("retention_days")
-        if self.instance.pk and days and days < self.instance.retention_days:
-            from kluis.retention.terms import preview_retention_change
-
-            org = Organisation.objects.get(policy=self.instance)
-            due = preview_retention_change(org, days).newly_due
-            if due and cleaned.get("confirm_due") != due:
-                self.add_error(
-                    "confirm_due",
-                    _(
-                        "This change makes %(count)d recordings due for deletion at once. Check "
-                        "the number and type it here to go ahead."
-                    )
-                    % {"count": due},
-                )
-        return cleaned
-
-
-@admin.register(Policy)
-class PolicyAdmin(OrganisationScopedAdmin):
-    form = PolicyForm
-    list_display = ["name", "preset_key", "retention_days", "pre_record_seconds", "spoken_warnings"]
-
-    def get_queryset(self, request):
-        qs = admin.ModelAdmin.get_queryset(self, request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(
-            Q(preset_key__isnull=False) | Q(organisation__in=admin_organisation_ids(request.user))
-        )
-
-    def has_change_permission(self, request, obj=None):
-        # Presets are read-only reference data; an organisation's policy changes through its admin.
-        if obj is not None and obj.is_preset:
-            return False
-        return super().has_change_permission(request, obj)
-
-    readonly_fields = ["name", "preset_key", "source"]
-
-    def audit_organisation(self, request, obj):
-        return Organisation.objects.filter(policy=obj).first()
-
-    def change_through_action(self, request, obj, form):
-        org = Organisation.objects.get(policy=obj)
-        return actions.update_policy(
-            org,
-            actor=request.user,
-            reason="admin",
-            confirm_due=form.cleaned_data.get("confirm_due"),
-            **{f: form.cleaned_data[f] for f in form.changed_data if f in Policy.SETTING_FIELDS},
-        )
 
 
 @admin.register(Municipality)
@@ -427,36 +360,80 @@ class UserAdmin(ActionAdmin, DjangoUserAdmin):
         return False
 
 
-# Authenticators: django-otp's own admins would let anyone edit or delete a device unaudited.
-# The only write is the audited reset (kluis.staff.actions.reset_authenticator), offered on the
-# list; the device rows themselves are read-only.
-import django_otp.plugins.otp_static.admin  # noqa: E402,F401  (registers, so we can replace)
-import django_otp.plugins.otp_totp.admin  # noqa: E402,F401
-from django_otp.plugins.otp_static.models import StaticDevice  # noqa: E402
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
-
-for _model in (TOTPDevice, StaticDevice):
-    if admin.site.is_registered(_model):
-        admin.site.unregister(_model)
+# The audit trail, read-only, for functional administrators scoped to their organisations
+# (ORG-1), with the public key that verifies the checkpoints (AUD-2). It is registered here
+# because the scoping is this app's; the trail (kluis.custody) sits below and knows no roles.
+# Nothing can be added, changed or deleted here; the database would refuse it anyway.
 
 
-@admin.register(TOTPDevice)
-class AuthenticatorAdmin(OrganisationScopedAdmin):
-    """Who has an authenticator; resetting one is audited and tells the person."""
+class ReadOnlyScopedAdmin(OrganisationScopedAdmin):
+    """No write is routed to an action (ActionAdmin refuses them): the trail is read-only."""
 
-    organisation_field = "user__memberships__organisation"
-    list_display = ["user", "name", "confirmed"]
-    fields = ["user", "name", "confirmed"]
-    readonly_fields = fields
-    actions = ["reset_authenticators"]
+    def get_actions(self, request):
+        return {}
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).distinct()
+    def changelist_view(self, request, extra_context=None):
+        key = signing_key()
+        extra_context = {
+            **(extra_context or {}),
+            "audit_key_id": key.key_id,
+            "audit_public_key_pem": key.public_pem,
+            "audit_public_key_b64": key.public_b64,
+        }
+        return super().changelist_view(request, extra_context)
 
-    @admin.action(description=_("Reset the authenticator of the selected people"))
-    def reset_authenticators(self, request, queryset):
-        from kluis.staff.actions import reset_authenticator
 
-        for person in {device.user for device in queryset.select_related("user")}:
-            reset_authenticator(request.user, person)
-        self.message_user(request, _("Authenticators reset; the people were told."))
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyScopedAdmin):
+    change_list_template = "admin/custody/auditentry/change_list.html"
+    list_display = [
+        "sequence",
+        "at",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "purpose",
+        "short_hash",
+    ]
+    list_filter = ["action"]
+    search_fields = ["action", "actor_label", "object_id", "recording_id", "entry_hash"]
+    ordering = ["chain", "-sequence"]
+    list_select_related = ["organisation"]
+    readonly_fields = [
+        "chain",
+        "sequence",
+        "at",
+        "organisation",
+        "actor",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "purpose",
+        "details_json",
+        "recording_id",
+        "prev_hash",
+        "entry_hash",
+    ]
+    fields = readonly_fields
+
+    @admin.display(description=_("hash"))
+    def short_hash(self, obj):
+        return obj.entry_hash[:16] + "…"
+
+
+@admin.register(Checkpoint)
+class CheckpointAdmin(ReadOnlyScopedAdmin):
+    change_list_template = "admin/custody/auditentry/change_list.html"
+    list_display = ["chain", "sequence", "at", "key_id", "entry_hash"]
+    readonly_fields = [
+        "chain",
+        "organisation",
+        "sequence",
+        "entry_hash",
+        "at",
+        "key_id",
+        "signature",
+    ]
+    fields = readonly_fields
