@@ -23,4 +23,6 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Evidence management for municipal bodycams.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Operations are tagged by what follows the version: audit, cameras, ingest, retention.
+    "SCHEMA_PATH_PREFIX": r"/api/v1/",
 }

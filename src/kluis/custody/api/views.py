@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,13 +17,7 @@ from kluis.core.permissions import can
 from .. import actions
 from ..keys import signing_key
 from ..report import render_html, render_pdf
-
-
-class PublicKeySerializer(serializers.Serializer):
-    algorithm = serializers.CharField()
-    key_id = serializers.CharField()
-    public_key = serializers.CharField(help_text="base64 of the raw 32-byte Ed25519 public key")
-    public_key_pem = serializers.CharField()
+from .serializers import PublicKeySerializer
 
 
 class PublicKeyView(APIView):
@@ -34,7 +27,9 @@ class PublicKeyView(APIView):
     authentication_classes: list = []
     serializer_class = PublicKeySerializer
 
-    @extend_schema(responses=PublicKeySerializer)
+    @extend_schema(
+        responses=PublicKeySerializer, auth=[], summary="The key that signs the checkpoints"
+    )
     def get(self, request):
         key = signing_key()
         return Response(

@@ -61,7 +61,6 @@ class ScopedViewSet(viewsets.GenericViewSet):
         return data.validated_data
 
 
-@extend_schema(tags=["retention"])
 class RecordingRetentionViewSet(ScopedViewSet):
     """A recording's retention: its status, and the holds and decisions placed on it."""
 
@@ -105,7 +104,6 @@ class RecordingRetentionViewSet(ScopedViewSet):
         return Response(DecisionSerializer(decision).data, status=201)
 
 
-@extend_schema(tags=["retention"])
 class HoldViewSet(ScopedViewSet):
     """Holds keep a recording from deletion until their case is closed (RET-2)."""
 
@@ -127,7 +125,6 @@ class HoldViewSet(ScopedViewSet):
         return Response(HoldSerializer(hold).data)
 
 
-@extend_schema(tags=["retention"])
 class DecisionViewSet(ScopedViewSet):
     """Joint decisions to delete a recording early or to edit it: two sides approve (RET-5)."""
 
@@ -178,7 +175,6 @@ class DecisionViewSet(ScopedViewSet):
         return Response(DecisionSerializer(decision).data)
 
 
-@extend_schema(tags=["retention"])
 class MassDeletionViewSet(mixins.ListModelMixin, ScopedViewSet):
     """The purges the brake stopped, waiting for two confirmations (docs/retention.md)."""
 
@@ -207,7 +203,6 @@ class MassDeletionViewSet(mixins.ListModelMixin, ScopedViewSet):
         return Response(MassDeletionSerializer(confirmed).data)
 
 
-@extend_schema(tags=["retention"])
 class PolicyPreviewView(generics.GenericAPIView):
     """How many recordings a new retention period would make due at once (the brake)."""
 
