@@ -11,7 +11,7 @@ from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
 
-PROBLEM_TYPE = "https://kluis.example/problems/{code}"
+from kluis.core.problems import problem_document
 
 
 def wants_problem(request) -> bool:
@@ -24,15 +24,8 @@ def wants_problem(request) -> bool:
 
 
 def problem_response(status: int, title: str, detail: str, code: str, **extra) -> JsonResponse:
-    """A problem document outside DRF (middleware, error handlers)."""
-    body = {
-        "type": PROBLEM_TYPE.format(code=code),
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "code": code,
-        **extra,
-    }
+    """A problem document outside DRF (middleware, error handlers), shaped as DRF's are."""
+    body = problem_document(status, title, detail, code, **extra)
     response = JsonResponse(body, status=status, content_type="application/problem+json")
     response["Cache-Control"] = "no-store"
     return response
