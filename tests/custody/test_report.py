@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import transaction
 
+from kluis.core.permissions import can
 from kluis.custody.api import views
 from kluis.custody.checkpoints import checkpoint_all
 from kluis.custody.log import RECORDING_TYPE, record
@@ -17,7 +18,6 @@ from kluis.custody.models import AuditEntry
 from kluis.custody.report import custody_report, render_html, render_pdf, report_jsonl
 from kluis.custody.standalone_verify import verify_export
 from kluis.organisations.models import Role
-from kluis.organisations.permissions import can
 from tests.factories import login_verified
 
 pytestmark = [pytest.mark.usefixtures("english"), pytest.mark.django_db, pytest.mark.rule("AUD-3")]

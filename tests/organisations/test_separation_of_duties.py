@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from kluis.core.permissions import can
 from kluis.core.problems import NotAllowed
 from kluis.custody.events import AuditEvent
 from kluis.custody.models import AuditEntry
 from kluis.organisations import actions
 from kluis.organisations.models import Membership, ReportingLine, Role, RoleRequest, Team, User
-from kluis.organisations.permissions import can
 from tests.factories import login_verified, make_recording
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from kluis.core.permissions import can
 from kluis.core.problems import NotAllowed
 from kluis.organisations import actions
 from kluis.organisations.models import Membership, Municipality, ReportingLine, Role, Team, User
-from kluis.organisations.permissions import can, scoped
+from kluis.organisations.permissions import scoped
 from tests.factories import login_verified, make_organisation, make_person
 
 PASSWORD = "correct horse battery"

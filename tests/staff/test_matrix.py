@@ -15,7 +15,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from kluis.organisations.permissions import can, registered
+from kluis.core.permissions import can, registered
 from kluis.viewing import actions
 from tests.viewing.world import log_in
 

@@ -1,7 +1,8 @@
 """Who may manage cameras. Registered with the one permission helper (deny by default)."""
 
+from kluis.core.permissions import rule
 from kluis.organisations.models import Role
-from kluis.organisations.permissions import has_role, organisation_of, rule
+from kluis.organisations.permissions import has_role, organisation_of
 
 
 @rule("devices.manage")

@@ -3,8 +3,10 @@ request (registered with the one permission helper, `kluis.organisations.permiss
 
 from __future__ import annotations
 
+from kluis.core.permissions import rule
+
 from .models import Membership, Role
-from .permissions import has_role, organisation_of, rule
+from .permissions import has_role, organisation_of
 
 ADMIN_ROLES = (Role.FUNCTIONAL_ADMIN,)
 

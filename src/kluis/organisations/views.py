@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kluis.core.gate import staff_page
+from kluis.core.permissions import can
 from kluis.core.problems import NotAllowed
 
 from . import actions
 from .models import RoleRequest
-from .permissions import can, organisation_ids
+from .permissions import organisation_ids
 
 
 def _visible(user):

@@ -12,12 +12,12 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from kluis.core.clock import now
+from kluis.core.permissions import require, require_unless_system
 from kluis.core.problems import Conflict, KluisError
 from kluis.custody.events import AuditEvent
 from kluis.custody.log import record
 from kluis.devices.actions import camera_label
 from kluis.devices.keys import sign_receipt
-from kluis.organisations.permissions import require, require_unless_system
 
 from .models import ProcessingAgreement, Recording, StorageLocation, Upload
 

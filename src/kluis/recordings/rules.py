@@ -7,9 +7,10 @@ that team's cameras and know who wore one, and the organisation's other teams do
 
 from __future__ import annotations
 
+from kluis.core.permissions import rule
 from kluis.organisations.models import Membership, Role
 from kluis.organisations.people import is_manager_or_deputy_of
-from kluis.organisations.permissions import has_role, organisation_of, rule
+from kluis.organisations.permissions import has_role, organisation_of
 
 TEAM_LEAD_ROLES = (Role.MANAGER, Role.DEPUTY_MANAGER)
 

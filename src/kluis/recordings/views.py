@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from kluis.core.gate import staff_page
+from kluis.core.permissions import require
 from kluis.organisations.models import Membership, Role
-from kluis.organisations.permissions import require
 
 from . import actions
 from .models import Recording

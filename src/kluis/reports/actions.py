@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kluis.core.clock import now
+from kluis.core.permissions import require
 from kluis.core.problems import Conflict, KluisError
 from kluis.custody.log import record
 from kluis.organisations.people import managers_or_deputies_of
-from kluis.organisations.permissions import require
 
 from . import terms
 from .models import IncidentReport, Notification

@@ -1,6 +1,6 @@
 """Who may file and read incident reports. Registered with the one permission helper."""
 
-from kluis.organisations.permissions import rule
+from kluis.core.permissions import rule
 from kluis.viewing.access import is_involved_officer, is_manager_for, may_see
 
 

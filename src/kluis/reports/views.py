@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kluis.core.gate import staff_page
+from kluis.core.permissions import can
 from kluis.core.problems import NotAllowed
-from kluis.organisations.permissions import can
 
 from . import actions, terms
 from .forms import IncidentReportForm

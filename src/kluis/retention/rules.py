@@ -6,9 +6,10 @@ finer points (which side of a joint decision a person is on, on which day) thems
 
 from __future__ import annotations
 
+from kluis.core.permissions import rule
 from kluis.organisations.models import Role
 from kluis.organisations.people import is_manager_or_deputy_of
-from kluis.organisations.permissions import has_role, organisation_of, rule
+from kluis.organisations.permissions import has_role, organisation_of
 
 #: Roles that handle the cases that hold footage: complaints, GDPR requests, police demands.
 HOLD_ROLES = (

@@ -21,11 +21,11 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kluis.core.clock import now
+from kluis.core.permissions import require, require_unless_system
 from kluis.core.problems import KluisError
 from kluis.custody.events import AuditEvent
 from kluis.custody.log import record
 from kluis.organisations.models import Membership, Organisation
-from kluis.organisations.permissions import require, require_unless_system
 
 from .models import ActivationCode
 

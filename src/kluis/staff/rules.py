@@ -1,6 +1,6 @@
 """Who may see what in the staff web app. Registered with the one permission helper."""
 
-from kluis.organisations.permissions import rule
+from kluis.core.permissions import rule
 from kluis.viewing.access import may_know_recording
 
 

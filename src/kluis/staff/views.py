@@ -21,11 +21,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
 
+from kluis.core.permissions import can, require
 from kluis.core.problems import KluisError, NotAllowed
 from kluis.custody.events import AuditEvent
 from kluis.organisations.models import Membership, Role
 from kluis.organisations.people import sees_footage
-from kluis.organisations.permissions import can, require
 
 from . import actions, queries
 from .auth import (

@@ -12,11 +12,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kluis.core.clock import now
+from kluis.core.permissions import can, require
 from kluis.core.problems import Conflict, KluisError, NotAllowed
 from kluis.custody.log import record
 from kluis.organisations.models import Policy
 from kluis.organisations.people import may_see_footage
-from kluis.organisations.permissions import can, require
 
 from .access import managers_for
 from .models import Participant, ViewingSession

@@ -5,7 +5,7 @@ person may see footage in the recording's organisation at all, so an administrat
 is refused even when someone names them as a participant (ORG-4).
 """
 
-from kluis.organisations.permissions import rule
+from kluis.core.permissions import rule
 
 from .access import is_involved_officer, is_manager_for, may_see
 

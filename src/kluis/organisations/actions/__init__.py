@@ -9,13 +9,7 @@ One module per concept; callers import this package (`from kluis.organisations i
 and `people` (onboarding, details, passwords).
 """
 
-from .people import (
-    PERSON_FIELDS,
-    create_person,
-    person_organisation,
-    reset_password,
-    update_person,
-)
+from .people import PERSON_FIELDS, create_person, person_organisation, reset_password, update_person
 from .policy import apply_preset, load_presets, preset, update_policy
 from .role_requests import confirm_request, refuse_request, request_reporting_line, request_role
 from .roles import assign_manager, check_separation, end_role, grant_role

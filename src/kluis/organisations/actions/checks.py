@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..permissions import require
+from kluis.core.permissions import require
 
 
 def require_manage(actor, organisation) -> None:

@@ -6,16 +6,12 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kluis.core.permissions import require
 from kluis.core.problems import KluisError, NotAllowed
 from kluis.custody.events import AuditEvent
 from kluis.custody.log import record
 
-from ..models import (
-    Membership,
-    Role,
-    User,
-)
-from ..permissions import require
+from ..models import Membership, Role, User
 from .checks import require_manage
 
 PERSON_FIELDS = ("first_name", "last_name", "email", "is_active")

@@ -8,10 +8,7 @@ from kluis.core.problems import KluisError
 from kluis.custody.events import AuditEvent
 from kluis.custody.log import record
 
-from ..models import (
-    Organisation,
-    Policy,
-)
+from ..models import Organisation, Policy
 from ..presets import PRESETS
 from .checks import require_manage
 

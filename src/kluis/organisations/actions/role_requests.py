@@ -9,18 +9,12 @@ from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
 from kluis.core.clock import today
+from kluis.core.permissions import require
 from kluis.core.problems import KluisError, NotAllowed
 from kluis.custody.events import AuditEvent
 from kluis.custody.log import record
 
-from ..models import (
-    Membership,
-    ReportingLine,
-    Role,
-    RoleRequest,
-    User,
-)
-from ..permissions import require
+from ..models import Membership, ReportingLine, Role, RoleRequest, User
 from .roles import _assign, _grant, check_separation
 
 

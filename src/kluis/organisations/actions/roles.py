@@ -10,18 +10,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kluis.core.clock import today
+from kluis.core.permissions import require_unless_system
 from kluis.core.problems import KluisError, NotAllowed
 from kluis.custody.log import record
 
-from ..models import (
-    FOOTAGE_ROLES,
-    NO_FOOTAGE_ROLES,
-    Membership,
-    ReportingLine,
-    Role,
-    User,
-)
-from ..permissions import require_unless_system
+from ..models import FOOTAGE_ROLES, NO_FOOTAGE_ROLES, Membership, ReportingLine, Role, User
 
 
 @transaction.atomic

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from kluis.core.permissions import require_unless_system
 from kluis.core.problems import KluisError
 from kluis.custody.log import record
 
-from ..models import (
-    Municipality,
-    Organisation,
-    Policy,
-    Team,
-)
-from ..permissions import require_unless_system
+from ..models import Municipality, Organisation, Policy, Team
 from .policy import preset
 
 

@@ -6,11 +6,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kluis.core.clock import now
+from kluis.core.permissions import require
 from kluis.core.problems import Conflict, KluisError, NotAllowed
 from kluis.custody.log import record
 from kluis.organisations.models import Role
 from kluis.organisations.people import is_manager_or_deputy_of
-from kluis.organisations.permissions import has_role, require
+from kluis.organisations.permissions import has_role
 
 from ..models import Deletion, DeletionDecision, EarlyDeletion
 from .locks import locked_recording

@@ -8,9 +8,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kluis.core.clock import now
+from kluis.core.permissions import require_unless_system
 from kluis.core.problems import Conflict, KluisError, NotAllowed
 from kluis.custody.log import record
-from kluis.organisations.permissions import has_role, require_unless_system
+from kluis.organisations.permissions import has_role
 from kluis.recordings.storage import get_storage
 
 from ..models import Deletion, EarlyDeletion, Hold

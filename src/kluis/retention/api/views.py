@@ -15,10 +15,11 @@ from rest_framework import generics, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from kluis.core.permissions import can, require
 from kluis.core.problems import NotFoundError
 from kluis.core.schema import problem
 from kluis.organisations.models import Organisation, User
-from kluis.organisations.permissions import can, require, scoped
+from kluis.organisations.permissions import scoped
 from kluis.recordings.models import Recording
 
 from .. import actions
