@@ -9,10 +9,10 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kluis.core.clock import now
+from kluis.core.permissions import require_unless_system
 from kluis.core.problems import Conflict, KluisError
 from kluis.custody.log import record
 from kluis.organisations.models import Membership, Role
-from kluis.organisations.permissions import require_unless_system
 
 from ..models import Camera, CameraAssignment
 

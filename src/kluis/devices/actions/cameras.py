@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from kluis.core.clock import now
+from kluis.core.permissions import require_unless_system
 from kluis.custody.log import record
-from kluis.organisations.permissions import require_unless_system
 
 from ..models import Camera
 

@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kluis.core.clock import now
+from kluis.core.permissions import require_unless_system
 from kluis.core.problems import Conflict, KluisError
 from kluis.custody.events import AuditEvent
 from kluis.custody.log import record
-from kluis.organisations.permissions import require_unless_system
 
 from ..keys import InvalidCameraKey, check_camera_public_key
 from ..models import Camera, EnrolmentCode
