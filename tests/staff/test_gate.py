@@ -66,7 +66,8 @@ MAY_ASK_IS_AUTHENTICATED = {
     "core/gate.py",
     "staff/views.py",  # the login flow: login, code, TOTP setup (before the gate can pass)
     "staff/auth.py",
-    "organisations/permissions.py",
+    "core/permissions.py",  # the registry: can() refuses anyone not logged in
+    "organisations/permissions.py",  # scoped(): nothing for anyone not logged in
     "organisations/people.py",
     "devices/auth.py",
     "core/middleware.py",  # headers (no-store for a logged-in answer), not a gate

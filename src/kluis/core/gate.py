@@ -4,7 +4,7 @@ Each door asks the same question first: is this an active person who logged in w
 *and* a TOTP code (django-otp's `user.is_verified()`)? A session with a password only (someone
 setting up their authenticator, or logged in by another way without the code) reaches nothing.
 Only then does the view ask the deny-by-default permission helper
-(`kluis.organisations.permissions.can/require`) about the object it shows.
+(`kluis.core.permissions.can/require`) about the object it shows.
 
 No view checks `is_authenticated` itself: a second gate is a gate someone forgets to update. The
 exceptions are the login flow (it runs before the gate can pass) and the camera endpoints, which

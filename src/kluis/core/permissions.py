@@ -7,8 +7,8 @@ Views, API endpoints, the admin and actions all call `can()`/`require()`.
 The registry lives here, below every app, so that any app's actions can ask it, the audit trail's
 included; the rules that answer need roles, so they live in the apps above it. Each app registers
 its rules in its own `rules.py`, which its `AppConfig.ready()` imports. The role queries the rules
-use (`has_role`, `organisation_of`, `scoped`) are `kluis.organisations.permissions`, which also
-re-exports these names.
+use (`has_role`, `organisation_of`, `scoped`) are `kluis.organisations.permissions`; every name
+has that one home (nothing re-exports the registry).
 
     @rule("recordings.view_metadata")
     def view_metadata(user, recording): ...

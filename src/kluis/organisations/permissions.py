@@ -1,32 +1,16 @@
-"""The one permission helper: "may this person do this to this object?"
+"""The role queries that permission rules are written with: "which organisation is this object
+in, and does this person hold one of these roles there today?"
 
-Deny by default: a permission nobody registered is refused, and every registered rule sees the
-object, so it can check the organisation (ORG-1) and the person's roles on that day (ORG-4).
-Views, API endpoints, the admin and actions all call `can()`/`require()`; querysets that list
-things go through `scoped()`.
-
-The registry itself (`rule`, `can`, `require`) is `kluis.core.permissions`, below every app, and
-is re-exported here; this module adds the role queries the rules ask (`has_role`, `scoped`).
-This module is the helper only. Each app registers its rules in its own `rules.py`, which its
-`AppConfig.ready()` imports (this app's too: `kluis.organisations.rules`):
-
-    @rule("recordings.view_metadata")
-    def view_metadata(user, recording): ...
+The registry (`rule`, `can`, `require`, `require_unless_system`, `registered`) is
+`kluis.core.permissions`, below every app, so the audit trail's actions can ask it too; the
+rules that answer need roles and reporting lines, so they sit in the apps above, each app's in
+its own `rules.py` (this app's: `kluis.organisations.rules`). Lists of things go through
+`scoped()`, which keeps a person to the organisations where they hold a role (ORG-1).
 """
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
-
-# The registry is below every app (the audit trail's actions ask it too); callers keep
-# importing it from here, next to the role queries their rules use.
-from kluis.core.permissions import (  # noqa: F401
-    can,
-    registered,
-    require,
-    require_unless_system,
-    rule,
-)
 
 from .models import Membership, Organisation
 
