@@ -19,10 +19,13 @@ import functools
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django_otp import devices_for_user
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.permissions import BasePermission
 
 from .problems import KluisError, NotAllowed, problem_document
@@ -36,6 +39,35 @@ def is_verified(user) -> bool:
         and user.is_active
         and getattr(user, "is_verified", lambda: False)()
     )
+
+
+def confirmed_totp_device(user) -> TOTPDevice | None:
+    """The person's confirmed TOTP device, if they have set one up."""
+    for device in devices_for_user(user, confirmed=True):
+        if isinstance(device, TOTPDevice):
+            return device
+    return None
+
+
+# Co-signing (viewing's four-eyes confirmation) checks another person's password and code on
+# this screen without logging them in. That check is the staff login's (django-axes lockout,
+# audit entries, recovery codes), which sits above the apps that co-sign, so the login registers
+# it here when its app is ready (kluis.staff.apps) and the lower apps ask the gate.
+_person_check = None
+
+
+def register_person_check(check) -> None:
+    """Install the login's `check(request, username, password, code) -> person | None`."""
+    global _person_check
+    _person_check = check
+
+
+def check_person(request, username: str, password: str, code: str):
+    """The person whose password and TOTP (or recovery) code both match, or None; refusals are
+    counted and audited as a login's are. Nobody is logged in."""
+    if _person_check is None:
+        raise ImproperlyConfigured("No staff login is installed to check a co-signature.")
+    return _person_check(request, username, password, code)
 
 
 def error_page(request, error: KluisError) -> HttpResponse:
@@ -68,8 +100,6 @@ def staff_page(view):
                 request.get_full_path(), settings.LOGIN_URL, REDIRECT_FIELD_NAME
             )
         if not is_verified(user):
-            from kluis.staff.auth import confirmed_totp_device
-
             if confirmed_totp_device(user) is None:
                 return redirect("staff:totp-setup")
             # Logged in by another way (municipal SSO) but no code yet: ask for the code only.

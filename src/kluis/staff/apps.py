@@ -8,4 +8,9 @@ class StaffConfig(AppConfig):
     verbose_name = _("Staff web app")
 
     def ready(self):
-        from . import rules  # noqa: F401  (registers the permission rules)
+        # Imported here, not at the top: an AppConfig module is imported before the models are.
+        from kluis.core import gate
+
+        from . import auth, rules  # noqa: F401  (rules registers the permission rules)
+
+        gate.register_person_check(auth.check_person)

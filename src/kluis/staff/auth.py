@@ -14,28 +14,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib.auth import authenticate as django_authenticate
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
 from django.utils.translation import gettext_lazy as _
-from django_otp import devices_for_user
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 # The gate lives in kluis.core.gate; these names stay importable from here.
-from kluis.core.gate import error_page, is_verified, staff_page  # noqa: F401
+from kluis.core.gate import (  # noqa: F401
+    confirmed_totp_device,
+    error_page,
+    is_verified,
+    staff_page,
+)
 from kluis.custody.events import AuditEvent
 
 from . import actions
-
-
-def confirmed_totp_device(user) -> TOTPDevice | None:
-    """The person's confirmed TOTP device, if they have set one up."""
-    for device in devices_for_user(user, confirmed=True):
-        if isinstance(device, TOTPDevice):
-            return device
-    return None
-
 
 # One message for every refusal: a wrong user name, password, code, recovery or activation code,
 # and a lockout all read the same, so a refusal never confirms that a password was right.
@@ -74,8 +70,6 @@ def client_ip(request) -> str | None:
 
 def client_address(request) -> str:
     """The address django-axes counts failures by (`client_ip`, through axes)."""
-    from axes.helpers import get_client_ip_address
-
     return get_client_ip_address(request) or ""
 
 
@@ -99,8 +93,6 @@ def attempt_login(request, username: str, password: str, code: str, *, purpose: 
     only when logging in (`purpose="login"`); co-signing needs an authenticator. Nobody is logged
     in here: the caller does that (or not, when co-signing).
     """
-    from axes.handlers.proxy import AxesProxyHandler
-
     username = (username or "")[:150]
     credentials = {"username": username}
     address = client_address(request)

@@ -11,12 +11,11 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kluis.core.gate import staff_endpoint, staff_page
+from kluis.core.gate import check_person, staff_endpoint, staff_page
 from kluis.core.permissions import can, require
 from kluis.core.problems import KluisError, NotAllowed
 from kluis.organisations.models import User
 from kluis.organisations.people import footage_organisation_ids
-from kluis.staff.auth import check_person
 
 from . import actions
 from .access import is_involved_officer, is_manager_for, managers_for
