@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from axes.utils import reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
@@ -21,6 +22,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kluis.core.clock import now
+from kluis.core.gate import confirmed_totp_device
 from kluis.core.permissions import require, require_unless_system
 from kluis.core.problems import KluisError
 from kluis.custody.events import AuditEvent
@@ -73,8 +75,6 @@ def issue_activation(actor, person) -> str:
     The functional administrator of the person's organisation issues it (actor None: the system,
     for the demo); nobody issues their own. Older unused codes of the person stop working.
     """
-    from .auth import confirmed_totp_device
-
     require_unless_system(actor, "staff.manage_login", person)
     if confirmed_totp_device(person) is not None:
         raise KluisError(
@@ -243,8 +243,6 @@ def unlock_login(
     """Lift a lockout: `person`'s user name (their administrator), or an address or user name
     (actor None: the operator, through `kluis manage unlock_login`). Returns how many counters
     were reset."""
-    from axes.utils import reset
-
     if person is None and username:
         if actor is not None:
             raise KluisError(_("Name the person to unlock."))

@@ -15,15 +15,21 @@ import uuid
 
 from django.db import transaction
 
+from kluis import sealed
 from kluis.core.clock import AMSTERDAM, now
+from kluis.core.gate import confirmed_totp_device
+from kluis.devices import actions as devices
+from kluis.devices.models import Camera
+from kluis.organisations.models import Membership, Role
+from kluis.recordings import actions as recordings
+from kluis.recordings import ingest
+from kluis.recordings.models import Recording
+from kluis.staff import actions
 
 
 def activation_code(user) -> str | None:
     """A fresh activation code for a demo person's first login, or None once they have an
     authenticator (issued by the system, audited as any other)."""
-    from kluis.staff import actions
-    from kluis.staff.auth import confirmed_totp_device
-
     if confirmed_totp_device(user) is not None:
         return None
     return actions.issue_activation(None, user)
@@ -62,14 +68,6 @@ def synthetic_mp4(seconds: int = 20, fps: int = 25, width: int = 640, height: in
 def ingest_demo_recording(organisation, officer, *, footage: bytes | None = None, serial=None):
     """Enrol a registered camera of `organisation`, assign it to `officer` for yesterday's
     shift, seal `footage` and ingest it. Returns the Recording."""
-    from kluis import sealed
-    from kluis.devices import actions as devices
-    from kluis.devices.models import Camera
-    from kluis.organisations.models import Membership, Role
-    from kluis.recordings import actions as recordings
-    from kluis.recordings import ingest
-    from kluis.recordings.models import Recording
-
     team = (
         Membership.objects.active()
         .filter(user=officer, organisation=organisation, role=Role.OFFICER)

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 
 from kluis.core.clock import now
 from kluis.organisations.people import footage_organisation_ids, managed_officer_ids
+from kluis.recordings.models import Recording
+from kluis.recordings.rules import led_team_ids
+from kluis.reports.models import IncidentReport
+from kluis.retention.models import Hold
 
 #: Recordings whose retention ends within this many days are "due for deletion".
 DUE_DAYS = 7
 
 
 def _recordings():
-    from kluis.recordings.models import Recording
-
     return Recording.objects.filter(state=Recording.State.STORED).select_related(
         "organisation", "team", "camera", "officer"
     )
@@ -27,10 +34,6 @@ def my_recordings(user):
 def team_recordings(user):
     """Recordings of the officers this person manages or deputises for today, and those of
     their team's cameras that have no officer yet (they name one: recordings.rules)."""
-    from django.db.models import Q
-
-    from kluis.recordings.rules import led_team_ids
-
     return _recordings().filter(
         Q(officer__in=managed_officer_ids(user))
         | Q(officer__isnull=True, team__in=led_team_ids(user)),
@@ -40,8 +43,6 @@ def team_recordings(user):
 
 def due_for_deletion(queryset, days: int = DUE_DAYS):
     """Those whose retention period ends within `days` and that no open hold keeps (RET-2)."""
-    from kluis.retention.models import Hold
-
     held = Hold.objects.filter(released_at__isnull=True).values("recording_id")
     return (
         queryset.filter(retention_until__lte=now() + dt.timedelta(days=days))
@@ -52,8 +53,6 @@ def due_for_deletion(queryset, days: int = DUE_DAYS):
 
 def active_holds(recording) -> list:
     """The recording's holds whose case is still open (RET-2)."""
-    from kluis.retention.models import Hold
-
     return list(
         Hold.objects.filter(recording=recording, released_at__isnull=True).order_by("placed_at")
     )
@@ -61,8 +60,6 @@ def active_holds(recording) -> list:
 
 def incident_report(recording):
     """The officer's report on the recording (RPT-1), or None while it is missing."""
-    from kluis.reports.models import IncidentReport
-
     return IncidentReport.objects.filter(recording=recording).first()
 
 
@@ -84,15 +81,11 @@ def needs(recording, *, holds=None, reported=None, viewer=None) -> list[Need]:
     `holds` and `reported` can be given when the caller fetched them for many recordings. When
     `viewer` is the officer, a missing incident report links to its form (RPT-1).
     """
-    from django.utils.translation import gettext as _
-
     holds = active_holds(recording) if holds is None else holds
     if reported is None:
         reported = incident_report(recording) is not None
     out = []
     if not recording.officer_id:
-        from django.urls import reverse
-
         # Only the team's managers see these rows; the page checks the permission again.
         url = reverse("recordings:assign-officer", args=[str(recording.pk)])
         out.append(_need(_("Officer unknown"), url))
@@ -113,8 +106,6 @@ def needs(recording, *, holds=None, reported=None, viewer=None) -> list[Need]:
 
 
 def _report_form_url(recording) -> str | None:
-    from django.urls import NoReverseMatch, reverse
-
     try:
         return reverse("reports:file", args=[str(recording.pk)])
     except NoReverseMatch:
@@ -123,11 +114,6 @@ def _report_form_url(recording) -> str | None:
 
 def rows(recordings, viewer=None) -> list[dict]:
     """Each recording with what it needs, in three queries for the whole list."""
-    from collections import defaultdict
-
-    from kluis.reports.models import IncidentReport
-    from kluis.retention.models import Hold
-
     ids = [r.pk for r in recordings]
     holds = defaultdict(list)
     for hold in Hold.objects.filter(recording_id__in=ids, released_at__isnull=True):

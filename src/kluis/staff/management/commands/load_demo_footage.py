@@ -3,6 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from kluis.organisations.models import Organisation, User
+from kluis.recordings.models import Recording
+from kluis.staff.demo import ingest_demo_recording
 
 
 class Command(BaseCommand):
@@ -13,8 +15,6 @@ class Command(BaseCommand):
         parser.add_argument("--officer", default="boa1")
 
     def handle(self, *args, organisation, officer, **options):
-        from kluis.recordings.models import Recording
-
         org = Organisation.objects.filter(slug=organisation).first()
         person = User.objects.filter(username=officer).first()
         if org is None or person is None:
@@ -22,7 +22,6 @@ class Command(BaseCommand):
         if Recording.objects.filter(organisation=org, officer=person).exists():
             self.stdout.write("The demo officer already has a recording; nothing to do.")
             return
-        from kluis.staff.demo import ingest_demo_recording
 
         recording = ingest_demo_recording(org, person)
         self.stdout.write(
