@@ -1,9 +1,9 @@
 """Questions about people that many apps ask, answered in this one place.
 
 "Who manages this officer on this day?" (ORG-3), "is this person the officer's manager or
-deputy?", "may this person see footage at all?" (ORG-4). The permission rules
-(`kluis.organisations.permissions` and each app's `rules.py`), the lists and the actions all ask
-here, so a change to who counts as a manager is a change in one function.
+deputy?", "may this person see footage at all?" (ORG-4). The permission rules (each app's
+`rules.py`), the lists and the actions all ask here, so a change to who counts as a manager is a
+change in one function.
 """
 
 from __future__ import annotations

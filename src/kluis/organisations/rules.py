@@ -1,5 +1,5 @@
 """Permission rules of organisations: who sees and manages an organisation, who confirms a role
-request (registered with the one permission helper, `kluis.organisations.permissions`)."""
+request (registered with the one permission helper, `kluis.core.permissions`)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Who may do what with holds, joint decisions and the brake (deny by default).
 
-Registered with the one permission helper (organisations/permissions.py). The actions check the
+Registered with the one permission helper (kluis.core.permissions). The actions check the
 finer points (which side of a joint decision a person is on, on which day) themselves.
 """
 
