@@ -4,7 +4,7 @@ Before signing, the entries since the last valid checkpoint are verified, so a c
 vouches for a chain that was already tampered with. Making a checkpoint is idempotent: a chain
 whose head is already signed gets no new one. `kluis audit checkpoint` and the task
 `make_checkpoints` (enqueued every settings.AUDIT_CHECKPOINT_EVERY entries, or run by cron or a
-systemd timer) both call `checkpoint_all()`.
+systemd timer) both call the action `kluis.custody.actions.sign_chain_heads()`, which calls these.
 """
 
 from __future__ import annotations
