@@ -84,14 +84,16 @@ class RetentionStatusSerializer(serializers.Serializer):
     term_end = UTCDateTimeField()
     early_deletion_from = UTCDateTimeField(allow_null=True)
     early_deletion_grounds = serializers.ChoiceField(
-        choices=[("", "")] + EarlyDeletion.Grounds.choices,
+        choices=EarlyDeletion.Grounds.choices,
+        allow_blank=True,
         help_text="Empty while the recording has no grounds for early deletion.",
     )
     deletion_due = UTCDateTimeField(
-        allow_null=True, help_text="None while a hold keeps the recording, or once it is gone."
+        allow_null=True, help_text="Null while a hold keeps the recording, or once it is gone."
     )
     deletion_state = serializers.ChoiceField(
-        choices=[("", "")] + Deletion.State.choices,
+        choices=Deletion.State.choices,
+        allow_blank=True,
         help_text="Empty until the purge starts deleting the recording.",
     )
     holds = HoldSerializer(source="active_holds", many=True)
