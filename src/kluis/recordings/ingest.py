@@ -41,7 +41,6 @@ from kluis.devices.actions import assignment_at
 from kluis.devices.keys import InvalidCameraKey, check_camera_public_key, organisation_private_key
 from kluis.devices.keystore import KeyMissing, get_keystore
 from kluis.devices.models import OrganisationKey
-from kluis.retention.terms import term_end
 from kluis.sealed.durable import fsync_dir
 
 from . import actions
@@ -358,6 +357,23 @@ def implausible_clock(camera, started_at: dt.datetime, at: dt.datetime, upload=N
     if last_dock is not None and started_at < last_dock - gap:
         return "long before the previous dock"
     return ""
+
+
+def term_end(
+    started_at: dt.datetime, retention_days: int, stored_at=None, *, clock_implausible=False
+) -> dt.datetime:
+    """The moment a recording's retention period ends: its start plus the policy's days (RET-1).
+
+    Counted in whole 24-hour days, as ingest computes `Recording.retention_until` (a camera clock
+    that runs ahead counts from the moment of storing instead, never from the future). When the
+    camera's clock is implausible (reset to 2001, say) the start it signed proves nothing, so
+    the term counts from the moment of storing: the true start is before it, so the recording is
+    never due earlier than a correct clock would have made it.
+    """
+    if clock_implausible and stored_at is not None:
+        return stored_at + dt.timedelta(days=retention_days)
+    start = min(started_at, stored_at) if stored_at is not None else started_at
+    return start + dt.timedelta(days=retention_days)
 
 
 def complete(upload: Upload, *, whole_sha256: str | None = None) -> Upload:

@@ -21,6 +21,7 @@ fine), so running the same step twice after a crash is harmless.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import hashlib
 import json
@@ -34,6 +35,10 @@ from django.conf import settings
 from django.db import connection
 
 from kluis.core.clock import now
+from kluis.devices.keystore import KeyMissing, get_keystore
+from kluis.organisations.models import Organisation
+from kluis.recordings.models import Recording
+from kluis.recordings.storage import get_storage
 
 from . import actions, brake
 from .models import Deletion, EarlyDeletion, Hold
@@ -103,14 +108,10 @@ def key_fingerprint(secret: bytes) -> str:
 
 
 def _keystore():
-    from kluis.devices.keystore import get_keystore
-
     return get_keystore()
 
 
 def _storage(url: str):
-    from kluis.recordings.storage import get_storage
-
     return get_storage(url)
 
 
@@ -226,8 +227,6 @@ def _certificate(deletion: Deletion, rec, holds, early, verified_at) -> dict:
     }
     days = getattr(settings, "KEYSTORE_BACKUP_DAYS", None)
     if days:
-        import datetime as dt
-
         cert["key_store_backups_gone_by"] = (verified_at + dt.timedelta(days=int(days))).isoformat()
     digest = hashlib.sha256(
         json.dumps(cert, sort_keys=True, separators=(",", ":")).encode()
@@ -238,8 +237,6 @@ def _certificate(deletion: Deletion, rec, holds, early, verified_at) -> dict:
 
 def _finish(deletions: list[Deletion], report: PurgeReport, workers: int) -> int:
     """Drive a batch of deletions from whatever step they are in to `deleted`."""
-    from kluis.recordings.models import Recording
-
     if not deletions:
         return 0
     recs = Recording.objects.in_bulk([d.pk for d in deletions])
@@ -317,9 +314,6 @@ def _batches(items: list, size: int):
 
 
 def _fingerprints(recording_ids, keystore, workers) -> dict:
-    from kluis.devices.keystore import KeyMissing
-    from kluis.recordings.models import Recording
-
     names = dict(
         Recording.objects.filter(pk__in=list(recording_ids)).values_list("pk", "data_key_name")
     )
@@ -343,8 +337,6 @@ def purge(
     workers: int = 16,
 ) -> PurgeReport:
     """Delete every due, unheld recording (of one organisation, or all). See the module doc."""
-    from kluis.organisations.models import Organisation
-
     report = PurgeReport()
     at = now()
     due_all = due_recordings(at, organisation)

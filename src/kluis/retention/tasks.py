@@ -15,6 +15,8 @@ from django_tasks import task
 
 from kluis.core import periodic
 
+from .purge import purge
+
 logger = logging.getLogger(__name__)
 
 
@@ -25,8 +27,6 @@ def interval() -> dt.timedelta:
 @task(queue_name="retention")
 def purge_due(reschedule: bool = True) -> dict:
     """Run one purge; returns its summary (kept with the task result)."""
-    from .purge import purge
-
     try:
         report = purge()
     finally:

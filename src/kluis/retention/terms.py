@@ -1,9 +1,10 @@
 """When a recording is due: its term, early-deletion grounds and holds, read from the clock.
 
-The term of a recording is its start plus the policy's retention days (RET-1), kept in the
-indexed `Recording.retention_until` so the purge finds due recordings among millions with one
-range scan. A policy change recomputes it for every stored recording of the organisation (the
-brake in `retention_changed` asks first when that makes recordings due at once).
+The term of a recording is its start plus the policy's retention days (RET-1), computed by
+ingest (`kluis.recordings.ingest.term_end`) and kept in the indexed `Recording.retention_until`,
+so the purge finds due recordings among millions with one range scan. A policy change
+recomputes it for every stored recording of the organisation (the brake in `retention_changed`
+asks first when that makes recordings due at once).
 """
 
 from __future__ import annotations
@@ -16,31 +17,10 @@ from django.utils.translation import gettext as _
 
 from kluis.core.clock import now
 from kluis.core.problems import Conflict
+from kluis.custody.log import record
+from kluis.recordings.models import Recording
 
 from .models import Deletion, EarlyDeletion, Hold
-
-
-def term_end(
-    started_at: dt.datetime, retention_days: int, stored_at=None, *, clock_implausible=False
-) -> dt.datetime:
-    """The moment a recording's retention period ends: its start plus the policy's days (RET-1).
-
-    Counted in whole 24-hour days, as ingest computes `Recording.retention_until` (a camera clock
-    that runs ahead counts from the moment of storing instead, never from the future). When the
-    camera's clock is implausible (reset to 2001, say) the start it signed proves nothing, so
-    the term counts from the moment of storing: the true start is before it, so the recording is
-    never due earlier than a correct clock would have made it.
-    """
-    if clock_implausible and stored_at is not None:
-        return stored_at + dt.timedelta(days=retention_days)
-    start = min(started_at, stored_at) if stored_at is not None else started_at
-    return start + dt.timedelta(days=retention_days)
-
-
-def _recording_model():
-    from kluis.recordings.models import Recording
-
-    return Recording
 
 
 def active_holds():
@@ -51,7 +31,6 @@ def active_holds():
 def due_recordings(at: dt.datetime | None = None, organisation=None):
     """Stored recordings that the purge must delete at `at`: past their term or early-deletion
     date, with no active hold, and not already being deleted (RET-1..RET-3)."""
-    Recording = _recording_model()
     at = at or now()
     early = EarlyDeletion.objects.filter(due_from__lte=at)
     if organisation is not None:
@@ -117,7 +96,6 @@ def preview_retention_change(
     """How many recordings a new retention period makes due at once: past the new term and
     not yet past their current one. (A longer period makes none due.) Every term moves by the
     difference in days, so it stays counted from the same moment ingest counted it from."""
-    Recording = _recording_model()
     at = at or now()
     if old_days is None:
         old_days = organisation.policy.retention_days
@@ -139,13 +117,11 @@ def preview_retention_change(
 def retention_changed(organisation, old_days: int, new_days: int, *, confirm_due=None, actor=None):
     """Recompute every stored recording's term after a change of retention days.
 
-    Called from `organisations.actions.update_policy`, inside its transaction. A change that
+    Run inside `organisations.actions.update_policy`'s transaction, which sends
+    `retention_days_changed` (answered by `receivers.recompute_terms`). A change that
     would make recordings due at once is refused unless `confirm_due` repeats the number the
     preview showed: so nobody shortens the term of an archive by accident (the Oakland case).
     """
-    from kluis.custody.log import record
-
-    Recording = _recording_model()
     preview = preview_retention_change(organisation, new_days, old_days=old_days)
     if preview.newly_due and confirm_due != preview.newly_due:
         raise Conflict(
