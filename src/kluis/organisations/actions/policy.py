@@ -8,6 +8,7 @@ from kluis.core.problems import KluisError
 from kluis.custody.events import AuditEvent
 from kluis.custody.log import record
 
+from .. import signals
 from ..models import Organisation, Policy
 from ..presets import PRESETS
 from .checks import require_manage
@@ -65,7 +66,8 @@ def update_policy(
     """Change policy settings, validated, with the old and new values in the audit trail.
 
     A shorter retention period that makes recordings due at once is refused with their number
-    unless `confirm_due` repeats it (the brake, kluis.retention.terms.retention_changed).
+    unless `confirm_due` repeats it: the retention app answers `retention_days_changed` in this
+    transaction (the brake, kluis.retention.terms.retention_changed).
     """
     require_manage(actor, organisation)
     policy = Policy.objects.select_for_update().get(pk=organisation.policy_id)
@@ -79,10 +81,14 @@ def update_policy(
     policy.save()
     diff = {k: [before[k], v] for k, v in policy.settings_dict().items() if before[k] != v}
     if "retention_days" in diff:
-        from kluis.retention.terms import retention_changed
-
-        retention_changed(
-            organisation, *diff["retention_days"], confirm_due=confirm_due, actor=actor
+        old_days, new_days = diff["retention_days"]
+        signals.retention_days_changed.send(
+            sender=Policy,
+            organisation=organisation,
+            old_days=old_days,
+            new_days=new_days,
+            confirm_due=confirm_due,
+            actor=actor,
         )
     record(
         organisation=organisation,
