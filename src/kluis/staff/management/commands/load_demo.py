@@ -1,7 +1,8 @@
 """Demo data: two organisations, their teams, cameras and a person for every role.
 
 Run again at will: existing rows are kept, and every demo login gets a fresh random password that
-is printed once (no password lives in the repository).
+is printed once (no password lives in the repository). It lives in the staff app, the top layer,
+because it sets up every app below: organisations, cameras, and the logins' activation codes.
 """
 
 import datetime as dt
@@ -15,6 +16,7 @@ from kluis.devices.actions import register_camera
 from kluis.devices.models import Camera
 from kluis.organisations import actions
 from kluis.organisations.models import Membership, Organisation, ReportingLine, Role, Team, User
+from kluis.staff.demo import activation_code
 
 ALPHEN_PEOPLE = [
     # username, first, last, role, team
@@ -47,8 +49,6 @@ class Command(BaseCommand):
         self._h2o()
         if quiet_passwords:
             return
-        from kluis.staff.demo import activation_code
-
         self.stdout.write(
             self.style.MIGRATE_HEADING(
                 "\nDemo logins (fresh passwords, shown once; the first login takes the "
