@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import itertools
 
 from kluis.core.clock import today
 from kluis.organisations import actions
 from kluis.organisations.models import Organisation, Team, User
+from tests.login import log_in
+from tests.sealed.helpers import seal_footage
 
 _counter = itertools.count(1)
 
@@ -93,20 +97,10 @@ def make_recording(
     shift_end=None,
     camera=None,
 ):
-    """A real recording: sealed on a (new) camera, assigned to `officer`, ingested and stored.
-
-    It takes the same path as a dock upload (start_upload, receive, complete), without HTTP.
-    """
-    import hashlib
-    import io
-    import uuid
-
+    """A real recording: sealed on a (new) camera, assigned to `officer`, ingested and stored."""
     from kluis.core.clock import now
     from kluis.devices import actions as devices
     from kluis.devices.models import CameraAssignment
-    from kluis.recordings import actions as rec_actions
-    from kluis.recordings import ingest
-    from kluis.sealed import SealedWriter
 
     started_at = started_at or now() - dt.timedelta(minutes=30)
     shift = CameraAssignment.objects.filter(
@@ -129,46 +123,42 @@ def make_recording(
             shift_end=shift_end or started_at + dt.timedelta(hours=6),
         )
     org_key = devices.ensure_organisation_key(org)
-    recording_id = uuid.uuid4()
-    buffer = io.BytesIO()
-    writer = SealedWriter(
-        buffer,
+    rid, data = seal_footage(
+        payload if payload is not None else b"\x00\x00\x00\x18ftypisom" + bytes(4096),
         organisation_public_key=bytes(org_key.public_key),
         camera_private_key=private,
-        recording_id=str(recording_id),
         organisation_id=str(org.pk),
         camera_id=str(camera.pk),
         started_at=started_at,
+        seconds=seconds,
         pre_record_seconds=org.policy.pre_record_seconds,
         metadata={"colleagues": includes_colleagues},
     )
-    writer.write(payload if payload is not None else b"\x00\x00\x00\x18ftypisom" + bytes(4096))
-    writer.finalize(started_at + dt.timedelta(seconds=seconds))
-    data = buffer.getvalue()
+    return deliver(camera, rid, data)
+
+
+def deliver(camera, recording_id, data: bytes, piece: int = 1024 * 1024):
+    """Sealed bytes into the server the way a dock upload goes (start_upload, then PATCH bodies
+    of `piece` bytes to ingest, which completes it on the last), without HTTP: re-keyed, stored,
+    key in the key store."""
+    from kluis.recordings import actions as rec_actions
+    from kluis.recordings import ingest
+    from kluis.recordings.models import Recording
+
     upload, _created = rec_actions.start_upload(
         camera, recording_id=recording_id, size=len(data), sha256=hashlib.sha256(data).hexdigest()
     )
-    ingest.receive(
-        upload,
-        offset=0,
-        stream=io.BytesIO(data),
-        length=len(data),
-        body_sha256=hashlib.sha256(data).hexdigest(),
-    )
-    from kluis.recordings.models import Recording
-
+    for offset in range(0, len(data), piece):
+        body = data[offset : offset + piece]
+        upload = ingest.receive(
+            upload,
+            offset=offset,
+            stream=io.BytesIO(body),
+            length=len(body),
+            body_sha256=hashlib.sha256(body).hexdigest(),
+        )
     return Recording.objects.get(pk=recording_id)
 
 
-def login_verified(client, user) -> bool:
-    """Log `user` in on the test client as after password + TOTP code (staff pages, admin)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-    client.force_login(user)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    return True
+# The name tests/api and tests/retention/test_api.py still import: the one helper is tests.login.
+login_verified = log_in

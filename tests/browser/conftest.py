@@ -16,6 +16,7 @@ import os
 import threading
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from kluis.staff.demo import synthetic_mp4
 from tests.browser.support import CHROMIUM
@@ -37,11 +38,10 @@ def browser():
     module, before other tests run."""
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
-        with sync_api.sync_playwright() as pw:
+        with sync_playwright() as pw:
             instance = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
             yield instance
             instance.close()
@@ -130,19 +130,16 @@ def contexts(browser):
 
 
 @pytest.fixture
-def browser_world(live_server, served_alone, contexts, client, settings, tmp_path):
-    """The world of tests/viewing with a real MP4 as footage, served by the live server."""
-    from tests.viewing.world import build_world
+def browser_world(live_server, served_alone, contexts, stores, settings):
+    """The one test world with a real MP4 as footage, served by the live server."""
+    from tests.world import build_world
 
-    settings.STORAGE_URL = f"file://{tmp_path / 'footage'}"
-    settings.UPLOAD_DIR = tmp_path / "incoming"
     # Small responses, so the player must come back for more with Range requests.
     settings.VIEWING_MAX_RANGE_BYTES = 64 * 1024
     # A real fragmented H.264 MP4 as the camera writes it, short and small for the test.
     world = build_world(
-        client, footage=synthetic_mp4(seconds=6, width=320, height=240), chunk_size=16 * 1024
+        "h2o", footage=synthetic_mp4(seconds=6, width=320, height=240), chunk_size=16 * 1024
     )
-    client.logout()
     world.base = live_server.url
     world.lock = served_alone
     yield world

@@ -20,7 +20,8 @@ from kluis.custody.events import AuditEvent
 from kluis.custody.models import AuditEntry
 from kluis.organisations import actions
 from kluis.organisations.models import Membership, Organisation, Policy, Role, Team, User
-from tests.factories import login_verified, make_camera
+from tests.factories import make_camera
+from tests.login import log_in
 
 
 @pytest.fixture
@@ -110,7 +111,7 @@ def _entries():
 
 @pytest.mark.rule("AUD-1")
 def test_admin_writes_leave_an_audit_entry(client, place):
-    login_verified(client, place.fa)
+    log_in(client, place.fa)
     request = RequestFactory().get("/admin/")
     request.user = place.fa
     wrong, tried = [], []
@@ -161,7 +162,7 @@ def test_an_administrator_cannot_reset_a_colleagues_password_unaudited(
 ):
     place.officer.email = "officer@example.org"
     place.officer.save()
-    login_verified(client, place.fa)
+    log_in(client, place.fa)
     with django_capture_on_commit_callbacks(execute=True):
         r = client.post(
             f"/admin/organisations/user/{place.officer.pk}/password/",
@@ -180,14 +181,14 @@ def test_an_administrator_cannot_reset_a_colleagues_password_unaudited(
 
 
 def test_admin_does_not_loop_for_a_verified_non_admin(client, place):
-    login_verified(client, place.officer)
+    log_in(client, place.officer)
     r = client.get("/admin/", follow=True)
     assert r.status_code == 403
     assert len(r.redirect_chain) <= 1
 
 
 def test_a_new_functional_administrator_gets_into_the_admin(client, place):
-    login_verified(client, place.fa)
+    log_in(client, place.fa)
     client.post(
         "/admin/organisations/user/add/",
         ADD_SAMPLES["organisations.user"](place),
@@ -205,13 +206,13 @@ def test_a_new_functional_administrator_gets_into_the_admin(client, place):
     assert r.status_code == 302
     assert Membership.objects.filter(user=newcomer, role=Role.FUNCTIONAL_ADMIN).exists()
     client.logout()
-    login_verified(client, newcomer)
+    log_in(client, newcomer)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/organisations/membership/").status_code == 200
 
 
 def test_a_functional_administrator_sees_the_people_she_creates(client, place):
-    login_verified(client, place.fa)
+    log_in(client, place.fa)
     r = client.post("/admin/organisations/user/add/", ADD_SAMPLES["organisations.user"](place))
     assert r.status_code == 302
     person = User.objects.get(username="onboarded")
@@ -225,7 +226,7 @@ def test_a_functional_administrator_sees_the_people_she_creates(client, place):
 
 def test_apply_preset_works_for_the_operator_and_names_the_policy(client, place):
     operator = User.objects.create_superuser("operator", "op@example.org", "operator pass 1")
-    login_verified(client, operator)
+    log_in(client, operator)
     r = client.post(
         "/admin/organisations/organisation/",
         {"action": "apply_preset_dordrecht", "_selected_action": [str(place.org.pk)]},

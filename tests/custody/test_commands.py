@@ -12,7 +12,7 @@ from kluis.custody.keys import signing_key
 from kluis.custody.models import AuditEntry, Checkpoint
 from kluis.custody.standalone_verify import main as standalone
 from kluis.organisations.models import Role
-from tests.factories import login_verified
+from tests.login import log_in
 
 from .conftest import sql
 
@@ -74,7 +74,7 @@ def test_the_admin_shows_the_trail_read_only_with_the_public_key(
 ):
     admin_user = make_person(org, Role.FUNCTIONAL_ADMIN, "fa")
     other = make_org()
-    login_verified(client, admin_user)
+    log_in(client, admin_user)
     response = client.get("/admin/custody/auditentry/")
     assert response.status_code == 200
     page = response.content.decode()

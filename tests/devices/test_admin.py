@@ -4,14 +4,14 @@ import pytest
 
 from kluis.devices.models import EnrolmentCode
 from kluis.organisations.models import Role, Team
-from tests.factories import login_verified
+from tests.login import log_in
 
 
 @pytest.mark.rule("ORG-5")
 def test_functional_administrator_issues_a_code_in_the_admin(client, make_org, make_person):
     org = make_org()
     admin_user = make_person(org, Role.FUNCTIONAL_ADMIN)
-    login_verified(client, admin_user)
+    log_in(client, admin_user)
     team = Team.objects.get(organisation=org)
     response = client.post(
         "/admin/devices/enrolmentcode/add/",

@@ -8,7 +8,8 @@ from kluis.core.problems import KluisError
 from kluis.custody.models import AuditEntry
 from kluis.organisations import actions
 from kluis.organisations.models import Policy, Role, User
-from tests.factories import login_verified, make_organisation, make_person
+from tests.factories import make_organisation, make_person
+from tests.login import log_in
 
 
 @pytest.mark.rule("ORG-1")
@@ -55,7 +56,7 @@ def test_presets_are_read_only_in_the_admin(client):
 
     org = make_organisation()
     make_person(org, Role.FUNCTIONAL_ADMIN, "fa")
-    assert login_verified(client, User.objects.get(username="fa"))
+    assert log_in(client, User.objects.get(username="fa"))
     h2o = Policy.objects.get(preset_key="h2o")
     client.post(reverse("admin:organisations_policy_change", args=[h2o.pk]), {"retention_days": 1})
     h2o.refresh_from_db()
@@ -76,7 +77,7 @@ def test_admin_asks_to_confirm_a_retention_change_that_deletes_at_once(client):
     make_person(org, Role.FUNCTIONAL_ADMIN, "fa")
     officer = make_person(org, Role.OFFICER)
     make_recording(org, officer, started_at=clock.now() - dt.timedelta(days=20))
-    assert login_verified(client, User.objects.get(username="fa"))
+    assert log_in(client, User.objects.get(username="fa"))
     url = reverse("admin:organisations_policy_change", args=[org.policy.pk])
     form = client.get(url).context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None and k in form.fields}

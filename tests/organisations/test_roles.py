@@ -134,7 +134,7 @@ def test_every_app_has_the_same_shape():
 @pytest.mark.rule("ORG-4")
 @pytest.mark.django_db
 def test_admin_needs_the_second_factor_and_has_no_password_only_login(client):
-    from tests.factories import login_verified
+    from tests.login import log_in
 
     org = make_organisation()
     admin_user = make_person(org, Role.FUNCTIONAL_ADMIN)
@@ -142,5 +142,5 @@ def test_admin_needs_the_second_factor_and_has_no_password_only_login(client):
     assert login_page.status_code == 302 and reverse("staff:login") in login_page["Location"]
     client.force_login(admin_user)  # a password alone
     assert client.get(reverse("admin:index")).status_code == 302
-    login_verified(client, admin_user)
+    log_in(client, admin_user)
     assert client.get(reverse("admin:index")).status_code == 200

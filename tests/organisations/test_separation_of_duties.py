@@ -10,14 +10,8 @@ from kluis.custody.events import AuditEvent
 from kluis.custody.models import AuditEntry
 from kluis.organisations import actions
 from kluis.organisations.models import Membership, ReportingLine, Role, RoleRequest, Team, User
-from tests.factories import login_verified, make_recording
-
-
-@pytest.fixture
-def storage_dirs(settings, tmp_path):
-    settings.STORAGE_URL = f"file://{tmp_path / 'footage'}"
-    settings.UPLOAD_DIR = tmp_path / "incoming"
-    return tmp_path
+from tests.factories import make_recording
+from tests.login import log_in
 
 
 def _events(org, *types):
@@ -31,7 +25,7 @@ def _events(org, *types):
 @pytest.mark.rule("ORG-4")
 @pytest.mark.rule("ACC-1")
 def test_an_administrator_cannot_give_herself_a_manager_role_and_watch_footage(
-    client, make_org, make_person, storage_dirs
+    client, make_org, make_person, stores
 ):
     from kluis.viewing import actions as viewing
 
@@ -40,7 +34,7 @@ def test_an_administrator_cannot_give_herself_a_manager_role_and_watch_footage(
     fa = make_person(org, Role.FUNCTIONAL_ADMIN)
     officer = make_person(org, Role.OFFICER, team=team.name)
     recording = make_recording(org, officer)
-    login_verified(client, fa)
+    log_in(client, fa)
 
     client.post(
         "/admin/organisations/membership/add/",
@@ -121,7 +115,7 @@ def test_a_footage_role_takes_effect_only_when_a_second_person_confirms(
     assert not can(manager, "organisations.confirm_request", manager_req)
     assert can(privacy, "organisations.confirm_request", manager_req)
 
-    login_verified(client, manager)
+    log_in(client, manager)
     page = client.get("/people/requests/")
     assert page.status_code == 200
     assert "newcomer" in page.content.decode()

@@ -10,7 +10,8 @@ from kluis.core.problems import NotAllowed
 from kluis.organisations import actions
 from kluis.organisations.models import Membership, Municipality, ReportingLine, Role, Team, User
 from kluis.organisations.permissions import scoped
-from tests.factories import login_verified, make_organisation, make_person
+from tests.factories import make_organisation, make_person
+from tests.login import log_in
 
 PASSWORD = "correct horse battery"
 
@@ -63,7 +64,7 @@ def test_unknown_permission_is_denied(two_orgs):
 @pytest.mark.rule("ORG-1")
 def test_admin_lists_and_pages_show_only_own_organisation(client, two_orgs):
     a, b, _admin_a, _admin_b, officer_b = two_orgs
-    assert login_verified(client, User.objects.get(username="admin-a"))
+    assert log_in(client, User.objects.get(username="admin-a"))
     for model in (Team, Municipality, Membership, ReportingLine):
         url = reverse(f"admin:organisations_{model._meta.model_name}_changelist")
         response = client.get(url)
@@ -87,7 +88,7 @@ def test_admin_lists_and_pages_show_only_own_organisation(client, two_orgs):
 @pytest.mark.rule("ORG-1")
 def test_admin_cannot_add_row_in_foreign_organisation(client, two_orgs):
     a, b, *_ = two_orgs
-    assert login_verified(client, User.objects.get(username="admin-a"))
+    assert log_in(client, User.objects.get(username="admin-a"))
     response = client.post(
         reverse("admin:organisations_team_add"), {"organisation": b.pk, "name": "Indringer"}
     )
@@ -98,7 +99,7 @@ def test_admin_cannot_add_row_in_foreign_organisation(client, two_orgs):
 @pytest.mark.rule("ORG-1")
 def test_functional_admin_cannot_make_self_superuser(client, two_orgs):
     _a, _b, admin_a, *_ = two_orgs
-    assert login_verified(client, User.objects.get(username="admin-a"))
+    assert log_in(client, User.objects.get(username="admin-a"))
     form = client.get(reverse("admin:organisations_user_change", args=[admin_a.pk]))
     assert "is_superuser" not in form.context["adminform"].form.fields
     assert not User.objects.get(pk=admin_a.pk).is_superuser

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import http.client
-import io
 import json
 import os
 import secrets
@@ -19,14 +18,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from kluis.sealed import SealedWriter
 from kluis.sealed.keys import generate_camera_keypair
+from tests.sealed.helpers import seal_footage
 
 # A few hours ago: ingest flags a start time before the camera's enrolment (it enrols in the
 # test) or long before its previous dock as an implausible clock.
@@ -104,27 +102,20 @@ class SimCamera:
         private_key: bytes | None = None,
         started_at: datetime = STARTED,
     ) -> tuple[str, bytes]:
-        """(recording id, sealed file bytes) for this footage."""
-        rid = recording_id or str(uuid.uuid4())
-        f = io.BytesIO()
-        w = SealedWriter(
-            f,
+        """(recording id, sealed file bytes) for this footage, sealed with this camera's keys."""
+        return seal_footage(
+            footage,
             organisation_public_key=organisation_public_key or self.organisation_public_key,
             camera_private_key=private_key or self.private_key,
-            recording_id=rid,
+            recording_id=recording_id,
             organisation_id=organisation_id or self.organisation_id,
             camera_id=camera_id or self.camera_id,
             started_at=started_at,
             pre_record_seconds=self.pre_record_seconds or 30,
             chunk_size=chunk_size,
-            metadata=metadata if metadata is not None else {"warning": "before"},
+            metadata=metadata,
+            finalize=finalize,
         )
-        w.write(footage)
-        if finalize:
-            w.finalize(started_at + timedelta(minutes=2))
-        else:
-            w.abandon()
-        return rid, f.getvalue()
 
     def check_receipt(self, receipt: dict, *, recording_id: str, data: bytes) -> None:
         """What the camera checks before it erases a recording (CAM-2)."""

@@ -6,42 +6,37 @@ enrol, fetch status, offload a finalized and a power-loss recording, erase after
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
-from kluis.sealed import SealedWriter
+from kluis.camera import dock
+from kluis.camera import storage as camera_storage
 from tests.recordings.helpers import Server, kluis, new_enrolment_code, server_env
-
-dock = pytest.importorskip("kluis.camera.dock")
-camera_storage = pytest.importorskip("kluis.camera.storage")
+from tests.sealed.helpers import seal_footage
 
 
 def write_recording(storage, *, finalize: bool) -> str:
+    """A recording in the camera's storage, as the recorder leaves it (finalized or cut off)."""
     state = storage.read_state()
-    rid = str(uuid.uuid4())
-    import base64
-
+    started_at = datetime.now(UTC)
+    rid, data = seal_footage(
+        b"frame" * 200_000,
+        organisation_public_key=base64.b64decode(state["organisation_public_key"]),
+        camera_private_key=storage.load_key(),
+        organisation_id=state["organisation_id"],
+        camera_id=state["camera_id"],
+        started_at=started_at,
+        seconds=30,
+        finalize=finalize,
+        pre_record_seconds=state.get("pre_record_seconds") or 30,
+        metadata={"warning": "before", "colleagues_present": True},
+    )
     with storage.create_recording_file(rid) as fh:
-        w = SealedWriter(
-            fh,
-            organisation_public_key=base64.b64decode(state["organisation_public_key"]),
-            camera_private_key=storage.load_key(),
-            recording_id=rid,
-            organisation_id=state["organisation_id"],
-            camera_id=state["camera_id"],
-            started_at=datetime.now(UTC),
-            pre_record_seconds=state.get("pre_record_seconds") or 30,
-            chunk_size=64 * 1024,
-            metadata={"warning": "before", "colleagues_present": True},
-        )
-        w.write(b"frame" * 200_000)
-        if finalize:
-            w.finalize(datetime.now(UTC) + timedelta(seconds=30))
-        else:
-            w.abandon()
+        fh.write(data)
     return rid
 
 

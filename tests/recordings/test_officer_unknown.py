@@ -14,7 +14,8 @@ from kluis.recordings import actions
 from kluis.recordings.actions import OfficerNotAssignable
 from kluis.recordings.models import Recording
 from kluis.staff import queries
-from tests.factories import login_verified, make_person
+from tests.factories import make_person
+from tests.login import log_in
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def test_a_recording_without_an_officer_is_in_its_team_managers_list(unassigned,
     needs = [str(n) for n in queries.needs(rec)]
     assert any("Officer unknown" in n or "onbekend" in n.lower() for n in needs), needs
 
-    login_verified(client, manager)
+    log_in(client, manager)
     page = client.get(f"/recordings/assign/{rec.pk}/")
     assert page.status_code == 200
     response = client.post(f"/recordings/assign/{rec.pk}/", {"officer": str(officer.pk)})
@@ -68,6 +69,6 @@ def test_only_the_team_manager_assigns_and_never_themselves(unassigned, client):
         actions.assign_officer(stranger, rec, officer)
     with pytest.raises(OfficerNotAssignable):
         actions.assign_officer(manager, rec, manager)
-    login_verified(client, stranger)
+    log_in(client, stranger)
     assert client.get(f"/recordings/assign/{rec.pk}/").status_code == 403
     assert not AuditEntry.objects.filter(action=AuditEvent.RECORDING_OFFICER_ASSIGNED).exists()

@@ -27,7 +27,7 @@ def main(argv: list[str]) -> int:
 
     if argv[0] == "setup":
         from kluis.organisations.actions import load_presets
-        from tests.retention.conftest import build_world
+        from tests.world import build_world
 
         load_presets()
         with transaction.atomic():

@@ -14,8 +14,8 @@ from kluis.retention import actions
 from kluis.retention.models import Hold
 from kluis.retention.purge import purge
 from kluis.retention.terms import status
-from tests.retention.conftest import build_world
 from tests.retention.helpers import assert_gone, readable
+from tests.world import build_world
 
 
 @pytest.mark.rule("RET-2")

@@ -6,12 +6,12 @@ import pytest
 
 from kluis.custody import log
 from kluis.custody.models import AuditEntry
-from tests.factories import login_verified
+from tests.login import log_in
 
 
 def test_a_million_character_reason_is_refused_and_not_audited(world, client, english):
     rec = world.record()
-    login_verified(client, world.officer)
+    log_in(client, world.officer)
     before = AuditEntry.objects.count()
     r = client.post(
         f"/api/v1/retention/recordings/{rec.pk}/decisions/",
@@ -25,7 +25,7 @@ def test_a_million_character_reason_is_refused_and_not_audited(world, client, en
 
 def test_a_reason_just_over_the_field_limit_is_a_clear_400(world, client, english):
     rec = world.record()
-    login_verified(client, world.officer)
+    log_in(client, world.officer)
     r = client.post(
         f"/api/v1/retention/recordings/{rec.pk}/decisions/",
         {"kind": "delete", "reason": "x" * 4001},

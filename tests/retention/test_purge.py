@@ -11,8 +11,9 @@ from kluis.custody.models import AuditEntry
 from kluis.recordings.models import Recording
 from kluis.retention.models import Deletion
 from kluis.retention.purge import purge
-from tests.retention.conftest import T0, build_world
+from tests.retention.conftest import T0
 from tests.retention.helpers import assert_gone, object_bytes, readable
+from tests.world import build_world
 
 PRESET_DAYS = {"den-haag": 31, "gemeente-001": 28, "dordrecht": 28, "h2o": 28, "alphen": 28}
 

@@ -16,17 +16,6 @@ from tests.retention.helpers import assert_gone, object_bytes, readable
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def seaweed():
-    try:
-        from tests.recordings.conftest import SeaweedS3
-    except ImportError:
-        pytest.skip("the SeaweedFS test server helper is not available")
-    server = SeaweedS3()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def s3_world(seaweed, settings, make_world):
     world = make_world()

@@ -33,9 +33,10 @@ from kluis.recordings.storage import get_storage
 from kluis.retention import actions
 from kluis.retention import purge as purge_module
 from kluis.retention.models import Deletion
-from tests.retention.conftest import T0, build_world
+from tests.retention.conftest import T0
 from tests.retention.helpers import readable
 from tests.retention.test_crash import POINTS, Killed, kill_at
+from tests.world import build_world
 
 REASONS = ["criminal_report", "complaint", "gdpr_request", "claim"]
 

@@ -1,8 +1,10 @@
-"""Helpers shared by the sealed-format tests: fixed keys and a one-call sealer."""
+"""Helpers shared by the sealed-format tests (fixed keys, a one-call sealer), and `seal_footage`,
+the one way every other test seals a whole recording as a camera does."""
 
 import hashlib
 import io
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 
 from kluis.sealed import SealedWriter
 from kluis.sealed.keys import KeyPair, ed25519_private, public_bytes, x25519_private
@@ -43,6 +45,45 @@ def new_writer(f, *, chunk_size: int = 16, camera=CAMERA, org=ORG, **extra) -> S
     )
     args.update(extra)
     return SealedWriter(f, **args)
+
+
+def seal_footage(
+    footage: bytes,
+    *,
+    organisation_public_key: bytes,
+    camera_private_key: bytes,
+    organisation_id: str,
+    camera_id: str,
+    started_at: datetime,
+    recording_id: str | None = None,
+    seconds: float = 120,
+    finalize: bool = True,
+    chunk_size: int = 64 * 1024,
+    pre_record_seconds: int = 30,
+    metadata: dict | None = None,
+) -> tuple[str, bytes]:
+    """(recording id, sealed file bytes): `footage` sealed by a camera to its organisation's key,
+    finalized `seconds` after the start, or left as a power cut leaves it (`finalize=False`)."""
+    rid = recording_id or str(uuid.uuid4())
+    f = io.BytesIO()
+    w = SealedWriter(
+        f,
+        organisation_public_key=organisation_public_key,
+        camera_private_key=camera_private_key,
+        recording_id=rid,
+        organisation_id=organisation_id,
+        camera_id=camera_id,
+        started_at=started_at,
+        pre_record_seconds=pre_record_seconds,
+        chunk_size=chunk_size,
+        metadata=metadata if metadata is not None else {"warning": "before"},
+    )
+    w.write(footage)
+    if finalize:
+        w.finalize(started_at + timedelta(seconds=seconds))
+    else:
+        w.abandon()
+    return rid, f.getvalue()
 
 
 def seal(data: bytes, chunk_size: int = 16, pieces: int = 1, **extra) -> bytes:

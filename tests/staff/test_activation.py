@@ -20,19 +20,9 @@ from kluis.staff import actions
 from kluis.staff.auth import REFUSED
 from kluis.staff.models import ActivationCode
 from tests.factories import make_organisation, make_person
-from tests.viewing.world import PASSWORD, add_totp, code_for, log_in
+from tests.login import PASSWORD, add_totp, code_for, log_in
 
 LOGIN = reverse("staff:login")
-
-
-@pytest.fixture
-def org(db):
-    return make_organisation()
-
-
-@pytest.fixture
-def person(org):
-    return make_person(org, Role.OFFICER, "boa", team="Handhaving")
 
 
 @pytest.fixture

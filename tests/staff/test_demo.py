@@ -10,7 +10,7 @@ from kluis.recordings.models import Recording
 from kluis.recordings.playback import read_range
 
 
-def test_demo_footage_for_the_demo_officer(db, storage_dirs, monkeypatch):
+def test_demo_footage_for_the_demo_officer(db, stores, monkeypatch):
     footage = b"\x00\x00\x00\x18ftypisom" + os.urandom(50_000)
     monkeypatch.setattr("kluis.staff.demo.synthetic_mp4", lambda: footage)
     call_command("load_demo", "--quiet-passwords")

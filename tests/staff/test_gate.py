@@ -11,7 +11,7 @@ import pathlib
 import pytest
 from django.urls import reverse
 
-from tests.viewing.world import log_in
+from tests.login import log_in
 
 SRC = pathlib.Path(__file__).resolve().parents[2] / "src" / "kluis"
 

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.viewing.world import log_in
+from tests.login import log_in
 
 
 @pytest.mark.django_db

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kluis.custody.models import AuditEntry
-from kluis.organisations.models import Role
 from kluis.staff.actions import issue_activation
 from kluis.staff.auth import REFUSED
-from tests.factories import make_organisation, make_person
-from tests.viewing.world import PASSWORD, add_totp, code_for
-
-
-@pytest.fixture
-def person(db):
-    org = make_organisation()
-    return make_person(org, Role.OFFICER, "boa", team="Handhaving")
+from tests.login import PASSWORD, add_totp, code_for
 
 
 def test_staff_pages_need_a_login(client, db):
@@ -118,7 +109,7 @@ def test_next_is_followed_only_on_this_site(client, person):
 
 def test_logout_is_a_post(client, person):
     add_totp(person)
-    from tests.viewing.world import log_in
+    from tests.login import log_in
 
     log_in(client, person)
     assert client.get(reverse("staff:logout")).status_code == 405

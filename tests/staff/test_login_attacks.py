@@ -13,22 +13,15 @@ from django.urls import reverse
 
 from kluis.custody.events import AuditEvent
 from kluis.custody.models import AuditEntry
-from kluis.organisations.models import Role
 from kluis.staff.auth import REFUSED, check_person
-from tests.factories import make_organisation, make_person
-from tests.viewing.world import PASSWORD, add_totp, code_for
+from tests.login import PASSWORD, add_totp, code_for
 
 LOGIN = reverse("staff:login")
 
 
 @pytest.fixture
-def org(db):
-    return make_organisation()
-
-
-@pytest.fixture
-def person(org):
-    person = make_person(org, Role.OFFICER, "boa", team="Handhaving")
+def person(person):
+    """tests/conftest.py's officer, with an authenticator."""
     add_totp(person)
     return person
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from kluis.core.permissions import can, registered
 from kluis.viewing import actions
-from tests.viewing.world import log_in
+from tests.login import log_in
 
 ROLES = [
     "officer", "manager", "deputy", "colleague", "other_team_officer", "other_team_manager",

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from kluis.core import clock
 from kluis.viewing import actions
-from tests.viewing.world import log_in
+from tests.login import log_in
 
 
 def page(client, name, *args):
@@ -87,7 +87,7 @@ def test_start_session_through_the_form(client, world):
 
 @pytest.mark.rule("ACC-2")
 def test_co_sign_on_the_same_screen(client, world):
-    from tests.viewing.world import PASSWORD, code_for
+    from tests.login import PASSWORD, code_for
 
     session = actions.start_session(
         world.officer, world.recording, purpose="complaint", managers=[world.manager]

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kluis.organisations.models import Role
-from tests.viewing.world import log_in
+from tests.login import log_in
 
 #: The roles of ORG-4, each as the person of the world who holds it.
 ROLE_PEOPLE = {

