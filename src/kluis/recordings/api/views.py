@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.parsers import BaseParser
@@ -18,6 +19,7 @@ from rest_framework.views import APIView
 from kluis.core.middleware import large_body
 from kluis.core.parsers import SafeJSONParser
 from kluis.core.problems import KluisError, NotFoundError
+from kluis.core.schema import problem
 from kluis.devices.auth import CameraSignatureAuthentication, IsCamera
 
 from .. import actions, ingest
@@ -74,7 +76,17 @@ class UploadListView(APIView):
 
     @extend_schema(
         request=UploadCreateSerializer,
-        responses={200: UploadStateSerializer, 201: UploadStateSerializer},
+        responses={
+            200: UploadStateSerializer,
+            201: UploadStateSerializer,
+            409: problem(
+                gettext_lazy(
+                    "The recording id is another camera's, or was announced with another size "
+                    "or SHA-256, or another request is announcing it now."
+                )
+            ),
+            413: problem(gettext_lazy("The recording is larger than this server accepts.")),
+        },
         summary="Announce (or resume) the upload of one sealed recording",
     )
     def post(self, request):
@@ -114,7 +126,16 @@ class UploadDetailView(APIView):
                 description="Where these bytes go: the upload's current offset.",
             )
         ],
-        responses={200: UploadStateSerializer},
+        responses={
+            200: UploadStateSerializer,
+            409: problem(
+                gettext_lazy("The upload is at another offset (`offset`), or busy: continue there.")
+            ),
+            413: problem(gettext_lazy("More bytes than one PATCH may carry.")),
+            415: problem(gettext_lazy("Not sent as application/offset+octet-stream.")),
+            422: problem(gettext_lazy("The recording is rejected (tampered or not valid).")),
+            503: problem(gettext_lazy("The footage store is not available; retry later.")),
+        },
         summary="Append bytes; the last piece verifies and stores the recording",
     )
     def patch(self, request, recording_id):
