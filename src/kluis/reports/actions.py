@@ -20,6 +20,8 @@ from kluis.core.permissions import require
 from kluis.core.problems import Conflict, KluisError
 from kluis.custody.log import record
 from kluis.organisations.people import managers_or_deputies_of
+from kluis.retention.actions import place_hold
+from kluis.retention.models import Hold
 
 from . import terms
 from .models import IncidentReport, Notification
@@ -143,9 +145,6 @@ def file_report(recording, data: ReportInput, *, actor) -> IncidentReport:
     )
     if report.criminal_report_filed:
         # RPT-4, RET-2: a criminal report keeps the footage until its case is closed.
-        from kluis.retention.actions import place_hold
-        from kluis.retention.models import Hold
-
         # The rule places this hold, not the officer's own authority (officers may hold their
         # own footage for learning only), so the system is the actor and the note says why.
         place_hold(

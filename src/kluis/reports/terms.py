@@ -8,6 +8,9 @@ from django.db.models import Exists, OuterRef, Q
 
 from kluis.core.clock import AMSTERDAM, now
 from kluis.organisations.people import lines_managed_by
+from kluis.recordings.models import Recording
+
+from .models import IncidentReport
 
 #: The reminder goes out this long before the report is due.
 REMINDER_BEFORE = dt.timedelta(hours=1)
@@ -28,9 +31,6 @@ def due_at(recording) -> dt.datetime:
 
 
 def _recordings():
-    from kluis.recordings.models import Recording
-
-    from .models import IncidentReport
 
     return (
         Recording.objects.filter(state=Recording.State.STORED, officer__isnull=False)

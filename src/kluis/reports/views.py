@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from kluis.core.gate import staff_page
 from kluis.core.permissions import can
 from kluis.core.problems import NotAllowed
+from kluis.recordings.models import Recording
 
 from . import actions, terms
 from .forms import IncidentReportForm
@@ -19,8 +20,6 @@ from .models import IncidentReport, Notification
 
 
 def _recording(recording_id):
-    from kluis.recordings.models import Recording
-
     return get_object_or_404(
         Recording.objects.select_related("organisation__policy", "camera", "assignment", "officer"),
         pk=recording_id,
