@@ -16,6 +16,8 @@ from kluis.organisations.people import (
     may_see_footage,
 )
 
+from .models import Participant
+
 
 def managers_for(recording, on: dt.date | None = None) -> list:
     """The involved officer's manager and deputy on `on` (default today)."""
@@ -46,6 +48,5 @@ def may_know_recording(user, recording) -> bool:
         return False
     if is_involved_officer(user, recording) or is_manager_for(user, recording):
         return True
-    from .models import Participant
 
     return Participant.objects.filter(session__recording=recording, user=user).exists()

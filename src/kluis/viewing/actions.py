@@ -15,8 +15,8 @@ from kluis.core.clock import now
 from kluis.core.permissions import can, require
 from kluis.core.problems import Conflict, KluisError, NotAllowed
 from kluis.custody.log import record
-from kluis.organisations.models import Policy
-from kluis.organisations.people import may_see_footage
+from kluis.organisations.models import Policy, User
+from kluis.organisations.people import footage_people_ids, may_see_footage
 
 from .access import managers_for
 from .models import Participant, ViewingSession
@@ -48,9 +48,6 @@ def learning_allowed(recording) -> bool:
 
 def eligible_invitees(recording, exclude=()):
     """Staff of the recording's organisation who may see footage at all (ORG-4)."""
-    from kluis.organisations.models import User
-    from kluis.organisations.people import footage_people_ids
-
     ids = footage_people_ids(recording.organisation)
     return (
         User.objects.filter(id__in=ids, is_active=True)

@@ -6,19 +6,17 @@ is refused even when someone names them as a participant (ORG-4).
 """
 
 from kluis.core.permissions import rule
+from kluis.recordings.models import Recording
 
 from .access import is_involved_officer, is_manager_for, may_see
+from .models import ViewingSession
 
 
 def _is_session(obj) -> bool:
-    from .models import ViewingSession
-
     return isinstance(obj, ViewingSession)
 
 
 def _is_recording(obj) -> bool:
-    from kluis.recordings.models import Recording
-
     return isinstance(obj, Recording)
 
 

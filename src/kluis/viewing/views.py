@@ -16,6 +16,8 @@ from kluis.core.permissions import can, require
 from kluis.core.problems import KluisError, NotAllowed
 from kluis.organisations.models import User
 from kluis.organisations.people import footage_organisation_ids
+from kluis.recordings.models import Recording
+from kluis.recordings.playback import open_recording
 
 from . import actions
 from .access import is_involved_officer, is_manager_for, managers_for
@@ -28,8 +30,6 @@ NAVIGATION_DESTINATIONS = {"document", "iframe", "frame", "embed", "object"}
 
 
 def _recording(pk):
-    from kluis.recordings.models import Recording
-
     recording = (
         Recording.objects.select_related("organisation__policy", "officer", "camera")
         .filter(pk=pk, state=Recording.State.STORED)
@@ -234,8 +234,6 @@ def watch(request, session_id):
 @require_GET
 def stream(request, session_id):
     """206 Partial Content of decrypted footage, for an open session's participants only."""
-    from kluis.recordings.playback import open_recording
-
     session = _session(request, session_id, "viewing.watch")
     if request.headers.get("Sec-Fetch-Dest") in NAVIGATION_DESTINATIONS:
         # Opened as a page of its own, the browser's bare media viewer would offer "save".
