@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView
 
+from kluis.core.gate import error_page, is_verified
+from kluis.core.problems import NotAllowed
 from kluis.core.views import health
 
 admin.site.site_header = "Kluis"
@@ -21,9 +23,6 @@ def _admin_login(request, extra_context=None):
     # A person who already passed password and code but is no administrator would be sent to
     # the staff login, which sends a verified person straight back here: a redirect loop. They
     # get a 403 page instead; everyone else logs in at the staff login.
-    from kluis.core.problems import NotAllowed
-    from kluis.staff.auth import error_page, is_verified
-
     if is_verified(request.user):
         return error_page(
             request, NotAllowed(_("The admin is for functional administrators and the operator."))

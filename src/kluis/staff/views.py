@@ -5,6 +5,10 @@ from __future__ import annotations
 import base64
 import io
 
+import qrcode
+import qrcode.image.svg
+from axes.handlers.proxy import AxesProxyHandler
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
@@ -24,8 +28,10 @@ from django_otp import login as otp_login
 from kluis.core.permissions import can, require
 from kluis.core.problems import KluisError, NotAllowed
 from kluis.custody.events import AuditEvent
-from kluis.organisations.models import Membership, Role
+from kluis.organisations.models import Membership, Role, User
 from kluis.organisations.people import sees_footage
+from kluis.recordings.models import Recording
+from kluis.viewing.models import ViewingSession
 
 from . import actions, queries
 from .auth import (
@@ -97,8 +103,6 @@ def login(request):
 
 def _count_failure(request, user, reason: str) -> None:
     """A wrong code on a step after the password: counted and audited as a login's."""
-    from axes.handlers.proxy import AxesProxyHandler
-
     credentials = {"username": user.get_username()}
     user_login_failed.send(sender=__name__, credentials=credentials, request=request)
     details = {"address": client_address(request), "purpose": "login", "reason": reason}
@@ -112,8 +116,6 @@ def _count_failure(request, user, reason: str) -> None:
 
 
 def _locked(request, user) -> bool:
-    from axes.handlers.proxy import AxesProxyHandler
-
     return not AxesProxyHandler.is_allowed(request, {"username": user.get_username()})
 
 
@@ -177,9 +179,6 @@ def _activation(request, user):
 
 def _qr_data_uri(text: str) -> str:
     """The QR code as an SVG data URI for an <img>, which every browser draws as it is."""
-    import qrcode
-    import qrcode.image.svg
-
     out = io.BytesIO()
     qrcode.make(text, image_factory=qrcode.image.svg.SvgPathFillImage, border=2).save(out)
     return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode()
@@ -253,8 +252,6 @@ def home(request):
         "no_roles": not roles,
     }
     if footage:
-        from kluis.viewing.models import ViewingSession
-
         context["waiting"] = (
             ViewingSession.objects.filter(
                 participants__user=request.user,
@@ -333,9 +330,6 @@ def custody_report_url(recording) -> str | None:
 @require_GET
 def recording_detail(request, recording_id):
     """Metadata, holds, deletion date, viewings and the chain of custody of one recording."""
-    from kluis.recordings.models import Recording
-    from kluis.viewing.models import ViewingSession
-
     recording = (
         Recording.objects.select_related("organisation", "team", "camera", "officer")
         .filter(pk=recording_id)
@@ -374,8 +368,6 @@ def recording_detail(request, recording_id):
 
 def _managed_people(admin):
     """The people of the organisations `admin` is functional administrator of, but not admin."""
-    from kluis.organisations.models import User
-
     orgs = Membership.objects.active().filter(user=admin, role=Role.FUNCTIONAL_ADMIN)
     people = (
         User.objects.filter(memberships__organisation_id__in=orgs.values("organisation_id"))
@@ -391,8 +383,6 @@ def _managed_people(admin):
 def accounts(request):
     """For a functional administrator: each person's login, with activation codes, resets and
     unlocks (each an audited action; nobody does them for themselves)."""
-    from axes.models import AccessAttempt
-
     people = _managed_people(request.user)
     if (
         not people
@@ -421,8 +411,6 @@ def accounts(request):
 @require_POST
 def account_action(request, user_id, what):
     """Issue an activation code, reset the authenticator, or unlock the login of one person."""
-    from kluis.organisations.models import User
-
     person = User.objects.filter(pk=user_id).first()
     if person is None:
         raise Http404
