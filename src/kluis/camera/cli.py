@@ -21,6 +21,7 @@ import signal
 import socket
 import sys
 
+from .dock import DockClient, DockError
 from .storage import CameraStorage, StorageError, default_storage_dir
 
 _SIZE = re.compile(r"^(\d+)x(\d+)$")
@@ -42,6 +43,8 @@ def _storage(args) -> CameraStorage:
 
 def cmd_run(args) -> int:
     """Capture: standby with the pre-record buffer, recording on the buttons."""
+    # Imported on use: the capture stack loads PyAV and NumPy, which enrol, dock and --help
+    # do not need.
     from .camera import Camera, CameraError
     from .clock import SimulatedClock, SystemClock
     from .controls import ControlServer, start_gpio, start_keyboard
@@ -150,8 +153,6 @@ def cmd_run(args) -> int:
 
 def cmd_enrol(args) -> int:
     """Enrol with the organisation's server using an administrator's one-time code."""
-    from .dock import DockClient, DockError
-
     storage = _storage(args)
     try:
         state = DockClient(storage, args.server).enrol(args.code, args.serial)
@@ -164,8 +165,6 @@ def cmd_enrol(args) -> int:
 
 def cmd_dock(args) -> int:
     """Fetch the assignment and offload every finished recording; erase each on its receipt."""
-    from .dock import DockClient, DockError
-
     storage = _storage(args)
     try:
         report = DockClient(storage, args.server).dock()

@@ -212,6 +212,7 @@ def _append(
 
 
 def _enqueue_checkpoint() -> None:
+    # Imported on use: tasks -> actions -> log, so a top-level import would be a cycle.
     from .tasks import make_checkpoints
 
     make_checkpoints.enqueue()

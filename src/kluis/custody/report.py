@@ -142,6 +142,7 @@ def render_html(report: CustodyReport, *, for_pdf: bool = False) -> str:
 
 def render_pdf(report: CustodyReport) -> bytes:
     """The printable report; the entries travel inside it as custody-<id>.jsonl."""
+    # Imported on use: WeasyPrint loads Pango and fonts, which only a PDF needs.
     from weasyprint import HTML, Attachment
 
     attachment = Attachment(

@@ -184,6 +184,7 @@ def key_id(public_raw: bytes) -> str:
 
 def load_public_key(text: str):
     """A public key from a PEM file's path, PEM text, or base64/hex of the raw 32 bytes."""
+    # `cryptography` is imported on use throughout: hash-only checks run on the bare stdlib.
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 

@@ -8,6 +8,8 @@ truncated trail is found by `kluis audit verify` against the chain heads and che
 
 from __future__ import annotations
 
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
 TABLES = ("custody_auditentry", "custody_checkpoint")
 
 _PG_FUNCTION = """
@@ -63,8 +65,6 @@ def drop(schema_editor_or_connection) -> None:
 
 
 def _run(target, statements) -> None:
-    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-
     connection = target.connection if isinstance(target, BaseDatabaseSchemaEditor) else target
     with connection.cursor() as cursor:
         for sql in statements(connection.vendor):

@@ -13,6 +13,7 @@ import base64
 import binascii
 import contextlib
 import hashlib
+import io
 import re
 import time
 import uuid
@@ -243,8 +244,6 @@ class _Replay:
     """A read-only stream over bytes already read, for Django's request parsing."""
 
     def __init__(self, data: bytes):
-        import io
-
         self._io = io.BytesIO(data)
 
     def read(self, *args):

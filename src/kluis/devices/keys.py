@@ -15,14 +15,13 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from kluis.sealed.keys import generate_camera_keypair, public_bytes
 
 from .keystore import KeyMissing, get_keystore
+from .models import OrganisationKey
 
 RECEIPT_KEY_NAME = "server/receipt-ed25519"
 
 
 def organisation_private_key(organisation) -> X25519PrivateKey:
     """The organisation's X25519 private key from the key store (for unwrapping at ingest)."""
-    from .models import OrganisationKey
-
     key = OrganisationKey.objects.get(organisation=organisation)
     return X25519PrivateKey.from_private_bytes(get_keystore().get(key.keystore_name))
 

@@ -133,7 +133,7 @@ def add_subparser(subparsers) -> argparse.ArgumentParser:
 
 
 def _bar(desc: str, quiet: bool):
-    from tqdm import tqdm
+    from tqdm import tqdm  # on use: only an interactive run shows progress
 
     bar = tqdm(desc=desc, unit="frame", disable=quiet, file=sys.stderr, dynamic_ncols=True)
 
@@ -147,6 +147,7 @@ def _bar(desc: str, quiet: bool):
 
 def run(args: argparse.Namespace) -> int:
     """Carry out `kluis redact`; returns the exit status (2 for a usage or input problem)."""
+    # On use: the pipeline loads PyAV, OpenCV and the detector; --help and bad input need none.
     from kluis.media.pipeline import analyse, render
 
     if not args.output and not args.plan_out and not args.thumbnails:

@@ -206,7 +206,7 @@ class FaceDetector:
         threshold: float = 0.3,
         threads: int = 1,
     ) -> None:
-        import onnxruntime
+        import onnxruntime  # on use: a heavy runtime, loaded only when a detector is made
 
         width, height = input_size
         if width < 32 or height < 32:

@@ -114,6 +114,8 @@ class S3Storage(Storage):
     """
 
     def __init__(self, url: str):
+        # boto3 and botocore are imported on use: only an S3 store needs them, and they are slow
+        # to load.
         import boto3
         from botocore.config import Config
 

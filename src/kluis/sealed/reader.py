@@ -7,6 +7,7 @@ chunk by chunk (STO-3): nothing is ever written to disk in the clear.
 """
 
 import hashlib
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -281,8 +282,6 @@ def unwrap_data_key(fileobj_or_header: BinaryIO | bytes, organisation_private_ke
     check the camera: call :func:`verify` before trusting the recording.
     """
     if isinstance(fileobj_or_header, bytes | bytearray | memoryview):
-        import io
-
         fileobj_or_header = io.BytesIO(bytes(fileobj_or_header))
     return _unwrap(read_header(fileobj_or_header), organisation_private_key)
 

@@ -37,6 +37,7 @@ def activation_code(user) -> str | None:
 
 def synthetic_mp4(seconds: int = 20, fps: int = 25, width: int = 640, height: int = 360) -> bytes:
     """A fragmented H.264 MP4 as the camera writes it: a moving bar and a running clock bar."""
+    # Imported on use: PyAV and NumPy only make demo footage, never serve a request.
     import av
     import numpy as np
 
