@@ -20,11 +20,6 @@ from kluis.organisations.models import Role
 from tests.factories import make_reporting_line
 
 
-@pytest.fixture
-def org(make_org):
-    return make_org()
-
-
 def write_entries(organisation, n: int, *, action: str = "team.added", **extra) -> list:
     """n entries, each in its own transaction as actions write them."""
     entries = []

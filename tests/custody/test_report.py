@@ -5,32 +5,31 @@ from __future__ import annotations
 import re
 import uuid
 import zlib
-from types import SimpleNamespace
 
 import pytest
 from django.db import transaction
 
 from kluis.core.permissions import can
-from kluis.custody.api import views
 from kluis.custody.checkpoints import checkpoint_all
 from kluis.custody.log import RECORDING_TYPE, record
 from kluis.custody.models import AuditEntry
 from kluis.custody.report import custody_report, render_html, render_pdf, report_jsonl
 from kluis.custody.standalone_verify import verify_export
 from kluis.organisations.models import Role
-from tests.factories import login_verified
+from tests.factories import make_recording
+from tests.login import log_in
 
 pytestmark = [pytest.mark.usefixtures("english"), pytest.mark.django_db, pytest.mark.rule("AUD-3")]
 
 RECORDING = str(uuid.uuid4())
 
 
-def events_of_a_recording(org, officer=None) -> list[AuditEntry]:
+def events_of_a_recording(org, officer=None, recording_id=RECORDING) -> list[AuditEntry]:
     """From sealing on the camera to deletion, with other entries in between."""
     steps = [
         ("recording.ingested", {"camera": "BC-7", "sha256": "ab" * 32}, "", None),
         ("team.added", {}, "", "other"),
-        ("hold.placed", {"recording_id": RECORDING, "reason": "complaint"}, "complaint", None),
+        ("hold.placed", {"recording_id": recording_id, "reason": "complaint"}, "complaint", None),
         ("viewing.playback.play", {"session": 3}, "complaint", None),
         ("recording.deleted", {"key": "destroyed"}, "", None),
     ]
@@ -39,7 +38,7 @@ def events_of_a_recording(org, officer=None) -> list[AuditEntry]:
         with transaction.atomic():
             kwargs = {}
             if other is None and "recording_id" not in details:
-                kwargs = {"object_type": RECORDING_TYPE, "object_id": RECORDING}
+                kwargs = {"object_type": RECORDING_TYPE, "object_id": recording_id}
             made.append(
                 record(
                     organisation=org,
@@ -126,8 +125,13 @@ def test_a_broken_chain_is_shown_on_the_report(org):
 # --- who may print it ---------------------------------------------------------------------------
 
 
-def test_who_may_print_the_report(org, people, make_org, make_person):
-    recording = SimpleNamespace(pk=RECORDING, organisation=org, officer=people.officer)
+@pytest.fixture
+def recording(org, people, stores):
+    """A real recording of the officer, sealed and ingested (its ingest is in the trail)."""
+    return make_recording(org, people.officer)
+
+
+def test_who_may_print_the_report(org, people, make_org, make_person, recording):
     allowed = {"privacy", "manager", "deputy"}
     for name, person in vars(people).items():
         assert can(person, "custody.view_report", recording) == (name in allowed), name
@@ -135,43 +139,38 @@ def test_who_may_print_the_report(org, people, make_org, make_person):
     assert not can(stranger, "custody.view_report", recording)
 
 
-@pytest.fixture
-def fake_recording(monkeypatch, org, people):
-    recording = SimpleNamespace(
-        pk=RECORDING,
-        organisation=org,
-        officer=people.officer,
-        camera="BC-7",
-        started_at=None,
-        sha256="ab" * 32,
-    )
-    monkeypatch.setattr(views, "_recording", lambda rid: recording)
-    return recording
-
-
-def test_the_report_pages_are_guarded_and_audited(client, org, people, fake_recording):
-    events_of_a_recording(org)
-    url = f"/api/v1/audit/recordings/{RECORDING}/custody-report"
+def test_the_report_pages_are_guarded_and_audited(client, org, people, recording):
+    events_of_a_recording(org, recording_id=str(recording.pk))
+    url = f"/api/v1/audit/recordings/{recording.pk}/custody-report"
     assert client.get(url).status_code == 302  # to the login page
-    login_verified(client, people.other_manager)
+    log_in(client, people.other_manager)
     assert client.get(url).status_code == 403
-    login_verified(client, people.admin)
+    log_in(client, people.admin)
     assert client.get(url).status_code == 403
-    login_verified(client, people.manager)
+    log_in(client, people.manager)
     response = client.get(url)
     assert response.status_code == 200
     assert "recording.ingested" in response.content.decode()
-    login_verified(client, people.privacy)
+    log_in(client, people.privacy)
     response = client.get(url + ".pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
-    printed = AuditEntry.objects.filter(action="custody.report_printed", recording_id=RECORDING)
+    printed = AuditEntry.objects.filter(action="custody.report_printed", recording_id=recording.pk)
     assert [e.actor_label for e in printed] == ["manager", "privacy"]
 
 
 def test_another_organisations_people_do_not_learn_the_recording_exists(
-    client, make_org, make_person, fake_recording
+    client, make_org, make_person, recording
 ):
-    login_verified(client, make_person(make_org(), Role.PRIVACY_OFFICER, "elsewhere"))
-    url = f"/api/v1/audit/recordings/{RECORDING}/custody-report"
+    log_in(client, make_person(make_org(), Role.PRIVACY_OFFICER, "elsewhere"))
+    url = f"/api/v1/audit/recordings/{recording.pk}/custody-report"
     assert client.get(url).status_code == 404
+
+
+def test_the_view_finds_a_real_recording_and_no_unknown_one(client, people, recording):
+    log_in(client, people.privacy)
+    response = client.get(f"/api/v1/audit/recordings/{recording.pk}/custody-report")
+    assert response.status_code == 200
+    assert "recording.ingested" in response.content.decode()
+    missing = client.get(f"/api/v1/audit/recordings/{uuid.uuid4()}/custody-report")
+    assert missing.status_code == 404
