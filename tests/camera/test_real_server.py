@@ -21,8 +21,6 @@ import pytest
 from kluis.camera.cli import main as camera_main
 from kluis.camera.storage import CameraStorage
 
-pytest.importorskip("django")
-
 # One shell: the organisation (H2O preset: 60 s pre-record), a camera registered by serial and
 # assigned to an officer for a shift around now, and the one-time code it enrols with.
 SETUP = """

@@ -9,8 +9,6 @@ from django.urls import reverse
 from kluis.organisations.models import Role
 from tests.factories import make_organisation, make_person
 
-pytest.importorskip("mozilla_django_oidc")
-
 OIDC = {
     "OIDC_ENABLED": True,
     "OIDC_RP_CLIENT_ID": "kluis",
