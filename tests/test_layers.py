@@ -1,8 +1,9 @@
 """Apps depend downward only (issue 14; the diagram is in docs/developer.md, "Layers").
 
 Every module of src/kluis is parsed, and every import in it counts: at module level and inside
-functions alike, since an import moved into a function to dodge a cycle is still a dependency.
-An import that points up the layer order fails with the file and line that makes it.
+functions alike, since an import moved into a function to dodge a cycle is still a dependency,
+and so does a model looked up by name (`apps.get_model("recordings", "Recording")`). An import
+that points up the layer order fails with the file and line that makes it.
 
 The pure packages (sealed, camera, media) run on a camera without the server: they import no
 Django and no other part of Kluis, except that camera and media may use sealed.
@@ -56,11 +57,26 @@ def _package_of(rel: Path) -> list[str]:
     return parts[:-1]  # the package a relative import starts from (also for __init__.py)
 
 
+def _model_label(node: ast.Call) -> str | None:
+    """The app label of `get_model("label", "Model")` or `get_model("label.Model")`."""
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if name != "get_model" or not node.args:
+        return None
+    first = node.args[0]
+    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return first.value.split(".")[0]
+    return None
+
+
 def _imports(path: Path, rel: Path):
-    """(line, dotted name) of every import in the module, relative ones made absolute."""
+    """(line, dotted name) of every import in the module, relative ones made absolute; a model
+    looked up by name counts as an import of its app."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.Call) and (label := _model_label(node)) in LAYER_OF:
+            yield node.lineno, f"kluis.{label}"
+        elif isinstance(node, ast.Import):
             for alias in node.names:
                 yield node.lineno, alias.name
         elif isinstance(node, ast.ImportFrom):
@@ -138,5 +154,10 @@ def test_the_pure_packages_import_no_django_and_no_other_app():
 def test_the_scan_sees_function_level_imports(tmp_path):
     """The test itself: an import inside a function counts like one at the top."""
     module = tmp_path / "m.py"
-    module.write_text("def f():\n    from kluis.staff import auth\n", encoding="utf-8")
-    assert list(_imports(module, Path("viewing/m.py"))) == [(2, "kluis.staff")]
+    module.write_text(
+        "def f():\n    from kluis.staff import auth\n"
+        "def g():\n    return apps.get_model('recordings', 'Recording')\n",
+        encoding="utf-8",
+    )
+    found = list(_imports(module, Path("viewing/m.py")))
+    assert found == [(2, "kluis.staff"), (4, "kluis.recordings")]

@@ -23,7 +23,9 @@ def _password_only(client, user):
 
 
 @pytest.mark.rule("ACC-1")
-@pytest.mark.parametrize("name", ["custody-api:custody-report", "custody-api:custody-report-pdf"])
+@pytest.mark.parametrize(
+    "name", ["recordings-api:custody-report", "recordings-api:custody-report-pdf"]
+)
 def test_custody_report_refuses_a_password_only_session(client, world, name):
     """The privacy officer's password alone once opened the custody report (HTML and PDF)."""
     url = reverse(name, args=[str(world.recording.pk)])
@@ -56,7 +58,7 @@ def test_an_inactive_person_with_a_verified_session_is_refused(client, world):
     log_in(client, world.privacy_officer)
     world.privacy_officer.is_active = False
     world.privacy_officer.save()
-    url = reverse("custody-api:custody-report", args=[str(world.recording.pk)])
+    url = reverse("recordings-api:custody-report", args=[str(world.recording.pk)])
     assert client.get(url).status_code in (302, 401, 403)
 
 

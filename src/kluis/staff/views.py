@@ -321,7 +321,7 @@ def _reverse_or_none(name, *args) -> str | None:
 
 def custody_report_url(recording) -> str | None:
     try:
-        return reverse("custody-api:custody-report", args=[str(recording.pk)])
+        return reverse("recordings-api:custody-report", args=[str(recording.pk)])
     except NoReverseMatch:
         return None
 
