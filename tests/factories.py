@@ -10,7 +10,6 @@ import itertools
 from kluis.core.clock import today
 from kluis.organisations import actions
 from kluis.organisations.models import Organisation, Team, User
-from tests.login import log_in
 from tests.sealed.helpers import seal_footage
 
 _counter = itertools.count(1)
@@ -159,6 +158,3 @@ def deliver(camera, recording_id, data: bytes, piece: int = 1024 * 1024):
         )
     return Recording.objects.get(pk=recording_id)
 
-
-# The name tests/api and tests/retention/test_api.py still import: the one helper is tests.login.
-login_verified = log_in

@@ -149,13 +149,14 @@ def test_the_handler_answers_the_documented_problem_document(schema, db, client)
 
     from kluis.core.problems import exception_handler
     from kluis.organisations.models import Role
-    from tests.factories import login_verified, make_organisation, make_person
+    from tests.factories import make_organisation, make_person
+    from tests.login import log_in
 
     problem = schema["components"]["schemas"]["Problem"]
     preview = "/api/v1/retention/policy-preview/"
     nothing = "/api/v1/retention/recordings/00000000-0000-0000-0000-000000000000/"
     answers = [client.get(nothing)]  # not logged in
-    login_verified(client, make_person(make_organisation(), Role.FUNCTIONAL_ADMIN))
+    log_in(client, make_person(make_organisation(), Role.FUNCTIONAL_ADMIN))
     answers.append(client.post(preview, {"retention_days": 0}, content_type="application/json"))
     answers.append(client.post(preview, "[1]", content_type="application/json"))
     answers.append(client.get(nothing))

@@ -19,7 +19,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from kluis.conf.wsgi import application
 from kluis.organisations.models import Role
-from tests.factories import login_verified, make_organisation, make_person
+from tests.factories import make_organisation, make_person
+from tests.login import log_in
 
 # On PostgreSQL the in-process calls lose the test connection after a few operations ("the
 # connection is closed"), not yet understood; the SQLite run covers the API meanwhile.
@@ -52,7 +53,7 @@ def staff_cookies(db):
     org = make_organisation(preset="h2o")
     person = make_person(org, Role.MANAGER, "manager")
     client = Client()
-    login_verified(client, person)
+    log_in(client, person)
     client.get("/")  # sets the CSRF cookie
     cookies = {name: morsel.value for name, morsel in client.cookies.items()}
     return cookies

@@ -10,14 +10,14 @@ from django.utils.dateparse import parse_datetime
 from kluis.core import clock
 from kluis.retention.models import MassDeletionRequest
 from kluis.retention.purge import purge
-from tests.factories import login_verified
+from tests.login import log_in
 from tests.retention.helpers import assert_gone
 
 DAY = dt.timedelta(days=1)
 
 
 def as_(client, user):
-    login_verified(client, user)
+    log_in(client, user)
     return client
 
 
@@ -141,5 +141,5 @@ def test_staff_api_refuses_a_session_without_second_factor(world, client):
     rec = world.record()
     client.force_login(world.manager)
     assert client.get(f"/api/v1/retention/recordings/{rec.pk}/").status_code in (401, 403)
-    login_verified(client, world.manager)
+    log_in(client, world.manager)
     assert client.get(f"/api/v1/retention/recordings/{rec.pk}/").status_code == 200
