@@ -124,10 +124,6 @@ def test_may_see_footage_is_answered_in_one_place():
 
 def test_the_api_default_permission_is_the_gate(settings):
     """Every DRF view that states no permission of its own asks the gate."""
-    from kluis.core import gate
-    from kluis.staff import auth
-
     assert settings.REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] == [
         "kluis.core.gate.IsVerifiedPerson"
     ]
-    assert auth.staff_page is gate.staff_page  # old imports keep the one gate

@@ -22,13 +22,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
 from django.utils.translation import gettext_lazy as _
 
-# The gate lives in kluis.core.gate; these names stay importable from here.
-from kluis.core.gate import (  # noqa: F401
-    confirmed_totp_device,
-    error_page,
-    is_verified,
-    staff_page,
-)
+from kluis.core.gate import confirmed_totp_device
 from kluis.custody.events import AuditEvent
 
 from . import actions

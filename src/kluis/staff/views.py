@@ -25,6 +25,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
 
+from kluis.core.gate import confirmed_totp_device, is_verified, staff_page
 from kluis.core.permissions import can, require
 from kluis.core.problems import KluisError, NotAllowed
 from kluis.custody.events import AuditEvent
@@ -39,9 +40,6 @@ from .auth import (
     attempt_login,
     check_second_factor,
     client_address,
-    confirmed_totp_device,
-    is_verified,
-    staff_page,
 )
 from .forms import ActivationForm, CodeForm, LoginForm
 
