@@ -10,7 +10,6 @@ import ast
 import importlib.util
 from pathlib import Path
 
-import pytest
 from django.apps import apps
 from django.urls import URLResolver, get_resolver
 
@@ -168,15 +167,17 @@ def test_background_tasks_live_in_tasks_py():
     assert not wrong, f"move these to the app's tasks.py: {wrong}"
 
 
-@pytest.mark.parametrize("where", ["views", "api", "management", "forms", "tasks"])
-def test_the_interface_never_writes_the_audit_trail_itself(where):
-    """Views, API views, commands, forms and tasks call an action, which appends the audit entry
-    in the same transaction as its change; they never call `kluis.custody.log.record`."""
+def test_only_actions_write_the_audit_trail():
+    """Every write goes through an action, which appends the audit entry in the same transaction
+    as its change: views, API views, commands, forms, tasks and domain modules (terms, ingest,
+    the purge loop) call an action; none imports `kluis.custody.log.record` itself. The trail's
+    own app is the exception: it defines record() and its admin base writes through it."""
     wrong = []
     for config in APPS:
+        if config.label == "custody":
+            continue
         for rel, tree in _modules(config):
-            first = rel.parts[0] if len(rel.parts) > 1 else rel.stem
-            if first != where:
+            if rel.parts[0] in {"actions", "actions.py"}:
                 continue
             for node in ast.walk(tree):
                 from_log = isinstance(node, ast.ImportFrom) and (node.module or "").endswith("log")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .terms import retention_changed
+from .actions import retention_changed
 
 
 def recompute_terms(

@@ -12,12 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Q
-from django.utils.translation import gettext as _
+from django.db.models import Exists, OuterRef, Q
 
 from kluis.core.clock import now
-from kluis.core.problems import Conflict
-from kluis.custody.log import record
 from kluis.recordings.models import Recording
 
 from .models import Deletion, EarlyDeletion, Hold
@@ -112,43 +109,3 @@ def preview_retention_change(
     )
     held = affected.filter(Exists(active_holds())).count()
     return RetentionPreview(old_days, new_days, affected.count() - held, held)
-
-
-def retention_changed(organisation, old_days: int, new_days: int, *, confirm_due=None, actor=None):
-    """Recompute every stored recording's term after a change of retention days.
-
-    Run inside `organisations.actions.update_policy`'s transaction, which sends
-    `retention_days_changed` (answered by `receivers.recompute_terms`). A change that
-    would make recordings due at once is refused unless `confirm_due` repeats the number the
-    preview showed: so nobody shortens the term of an archive by accident (the Oakland case).
-    """
-    preview = preview_retention_change(organisation, new_days, old_days=old_days)
-    if preview.newly_due and confirm_due != preview.newly_due:
-        raise Conflict(
-            _(
-                "This change makes %(count)d recordings due for deletion at once. Check the "
-                "number and confirm it to go ahead."
-            )
-            % {"count": preview.newly_due},
-            code="retention-change-needs-confirmation",
-            newly_due=preview.newly_due,
-            newly_past_term_held=preview.newly_past_term_held,
-        )
-    changed = Recording.objects.filter(
-        organisation=organisation, state=Recording.State.STORED
-    ).update(retention_until=F("retention_until") + dt.timedelta(days=new_days - old_days))
-    record(
-        organisation=organisation,
-        actor=actor,
-        action="retention.terms_recomputed",
-        obj=organisation,
-        details={
-            "old_days": old_days,
-            "new_days": new_days,
-            "recordings": changed,
-            "newly_due": preview.newly_due,
-            "newly_past_term_held": preview.newly_past_term_held,
-            "confirmed_due": confirm_due,
-        },
-    )
-    return preview

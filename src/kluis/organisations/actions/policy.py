@@ -67,7 +67,7 @@ def update_policy(
 
     A shorter retention period that makes recordings due at once is refused with their number
     unless `confirm_due` repeats it: the retention app answers `retention_days_changed` in this
-    transaction (the brake, kluis.retention.terms.retention_changed).
+    transaction (the brake, kluis.retention.actions.retention_changed).
     """
     require_manage(actor, organisation)
     policy = Policy.objects.select_for_update().get(pk=organisation.policy_id)

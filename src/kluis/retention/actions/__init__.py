@@ -24,7 +24,7 @@ from .decisions import (
 )
 from .holds import place_hold, release_case, release_hold
 from .mass_deletion import confirm_mass_deletion, mass_deletion_used, request_mass_deletion
-from .policy import change_retention_days
+from .policy import change_retention_days, retention_changed
 from .purge_progress import (
     deletion_claim,
     deletion_done,
@@ -51,4 +51,5 @@ __all__ = [
     "release_case",
     "release_hold",
     "request_mass_deletion",
+    "retention_changed",
 ]
