@@ -1,4 +1,4 @@
-"""Audit trail: append rate and verify rate (issue 4; goal: 1,000,000 entries verified < 10 s).
+"""Audit trail: append rate and verify rate (issue 20; goal: 1,000,000 entries verified < 5 s).
 
     python benchmarks/bench_audit.py                      # SQLite (a file in a temp directory)
     python benchmarks/bench_audit.py --pg                 # also PostgreSQL (KLUIS_DATABASE_URL,
@@ -8,8 +8,10 @@
 What it measures, per database:
 - append: `record()` with one transaction per entry, as actions write them (entries/s), and 100
   entries per transaction;
-- verify (database): `kluis audit verify` of a chain of N entries, streamed from the database
-  (the chain is bulk-loaded first with correct hashes; loading is not timed as a headline);
+- verify (database): `kluis audit verify` of a chain of N entries, streamed from the database in
+  ranges of KLUIS_AUDIT_VERIFY_RANGE entries verified by parallel processes (the chain is
+  bulk-loaded first with correct hashes; loading is not timed as a headline), beside the goal of
+  1,000,000 entries in under 5 s, which is claimed only when it ran at that size;
 - export: `kluis audit export` of that chain to a file;
 - verify (export): the stand-alone verifier over the file, in its default mode (hashes, links,
   signatures) and with --strict (also canonical JSON of every entry).
@@ -25,12 +27,15 @@ import argparse
 import datetime as dt
 import hashlib
 import os
+import resource
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
+GOAL_ENTRIES = 1_000_000  # issue 20: this many entries verified from the database ...
+GOAL_SECONDS = 5.0  # ... in under this many seconds (wall clock), on SQLite and PostgreSQL
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -173,7 +178,7 @@ def run(label: str, database_url: str | None, args) -> list[tuple[str, str]]:
                     record(
                         organisation=org,
                         actor=None,
-                        action="bench.append",
+                        action="team.added",
                         details={"i": i, "recording_id": str(uuid.UUID(int=i))},
                     )
 
@@ -189,9 +194,7 @@ def run(label: str, database_url: str | None, args) -> list[tuple[str, str]]:
             for _ in range(args.append_entries // 100):
                 with transaction.atomic():
                     for i in range(100):
-                        record(
-                            organisation=org, actor=None, action="bench.append", details={"i": i}
-                        )
+                        record(organisation=org, actor=None, action="team.added", details={"i": i})
 
         _, wall, _cpu = timed(hundred_per_transaction)
         n = args.append_entries // 100 * 100
@@ -208,11 +211,19 @@ def run(label: str, database_url: str | None, args) -> list[tuple[str, str]]:
         )
 
         keys = trusted_public_keys()
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         summary, wall, cpu = timed(lambda: verify_chain(chain, keys))
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        workers_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+        if summary.entries >= GOAL_ENTRIES:
+            goal = f"goal < {GOAL_SECONDS:.0f} s: {'met' if wall < GOAL_SECONDS else 'NOT met'}"
+        else:
+            goal = f"goal < {GOAL_SECONDS:.0f} s at {GOAL_ENTRIES:,} entries: not run at that size"
         results.append(
             (
                 f"{label}: verify in the database ({summary.entries:,} entries)",
-                f"{wall:.2f} s wall, {cpu:.2f} s CPU = {summary.entries / wall:,.0f} entries/s",
+                f"{wall:.2f} s wall, {cpu:.2f} s CPU in this process + {workers_cpu:.2f} s CPU in "
+                f"range workers = {summary.entries / wall:,.0f} entries/s; {goal}",
             )
         )
 

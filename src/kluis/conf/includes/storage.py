@@ -28,3 +28,6 @@ AUDIT_SIGNING_KEY_FILE = Path(
 )
 # Every this many entries of a chain a checkpoint task is queued (0: only `kluis audit checkpoint`).
 AUDIT_CHECKPOINT_EVERY = int(env("AUDIT_CHECKPOINT_EVERY", "1000"))
+# `kluis audit verify` splits a longer chain into ranges of this many entries and verifies them
+# in parallel processes (one per core); a shorter chain is verified in one pass.
+AUDIT_VERIFY_RANGE = int(env("AUDIT_VERIFY_RANGE", "200000"))
