@@ -11,15 +11,17 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import multiprocessing
 import os
 import re
 import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from typing import BinaryIO
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Max
 
 from kluis.core.clock import now
@@ -131,10 +133,15 @@ def _converters():
     return _format_time, _uuid_text()  # pragma: no cover - only the two supported databases
 
 
-def _batches(chain: str, after: int) -> Iterator[list[tuple]]:
-    """The chain's rows after `after`, in order, a batch at a time from a streaming cursor."""
+def _batches(chain: str, after: int, upto: int | None = None) -> Iterator[list[tuple]]:
+    """The chain's rows after `after` (up to `upto`), in order, a batch at a time from a
+    streaming cursor."""
+    sql, params = _select_sql(), [chain, after]
+    if upto is not None:
+        sql = sql.replace("ORDER BY", "AND sequence <= %s ORDER BY")
+        params.append(upto)
     with connection.chunked_cursor() as cursor:
-        cursor.execute(_select_sql(), [chain, after])
+        cursor.execute(sql, params)
         while rows := cursor.fetchmany(FETCH):
             yield rows
 
@@ -314,17 +321,6 @@ def _ranges(after: int, top: int, size: int) -> list[tuple[int, int]]:
     return [(lo, hi) for lo, hi in zip(bounds, bounds[1:], strict=False) if hi > lo]
 
 
-def _range_batches(chain: str, after: int, upto: int | None) -> Iterator[list[tuple]]:
-    sql, params = _select_sql(), [chain, after]
-    if upto is not None:
-        sql = sql.replace("ORDER BY", "AND sequence <= %s ORDER BY")
-        params.append(upto)
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(FETCH):
-            yield rows
-
-
 def _can_fork() -> bool:
     """Other processes see the same trail: a database file or server, outside a transaction.
 
@@ -348,7 +344,7 @@ def _worker_scan(job) -> _Range:
             with connection.cursor() as cursor:
                 cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot_id}'")
         to_time, convert = _converters()
-        return _scan(chain, _range_batches(chain, lo, hi), seqs, to_time, convert)
+        return _scan(chain, _batches(chain, lo, hi), seqs, to_time, convert)
 
 
 _INHERITED: list = []
@@ -360,16 +356,11 @@ def _fork_init():
     Closing the inherited connection would end the parent's session (PostgreSQL) or drop locks
     SQLite thinks this process holds, so it is kept referenced until the process exits.
     """
-    from django.db import connections
-
     _INHERITED.append(connections["default"])
     connections["default"] = connections.create_connection("default")
 
 
 def _scan_parallel(chain: str, ranges, pending, snapshot_id) -> Iterator[_Range]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     jobs = [
         (chain, lo, hi, [cp.sequence for cp in pending if lo < cp.sequence <= hi], snapshot_id)
         for lo, hi in ranges
@@ -427,7 +418,7 @@ def verify_chain(
             scanned = (
                 _scan(
                     chain,
-                    _range_batches(chain, lo, hi),
+                    _batches(chain, lo, hi),
                     [cp.sequence for cp in pending],
                     to_time,
                     convert,
