@@ -40,6 +40,7 @@ from .serializers import (
 )
 
 DECISION_TAKEN = problem(gettext_lazy("The decision is already taken."))
+RECORDING_DELETED = problem(gettext_lazy("The recording is deleted."))
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
@@ -79,7 +80,7 @@ class RecordingRetentionViewSet(ScopedViewSet):
 
     @extend_schema(
         request=PlaceHoldSerializer,
-        responses={201: HoldSerializer, 409: problem(gettext_lazy("The recording is deleted."))},
+        responses={201: HoldSerializer, 409: RECORDING_DELETED},
         summary="Place a hold on a recording (RET-2)",
     )
     @action(detail=True, methods=["post"], serializer_class=PlaceHoldSerializer)
@@ -90,10 +91,7 @@ class RecordingRetentionViewSet(ScopedViewSet):
 
     @extend_schema(
         request=ProposeDecisionSerializer,
-        responses={
-            201: DecisionSerializer,
-            409: problem(gettext_lazy("The recording is deleted.")),
-        },
+        responses={201: DecisionSerializer, 409: RECORDING_DELETED},
         summary="Propose deleting (early) or editing a recording (RET-5)",
     )
     @action(detail=True, methods=["post"], serializer_class=ProposeDecisionSerializer)
